@@ -1,0 +1,133 @@
+"""The CME interest-rate futures contract table (data in ``data/contracts.csv``).
+
+One row per contract with its deliverable window, conversion-factor month rounding and sizes.
+Remaining terms are in whole months measured from the first day of the delivery month; see
+METHODOLOGY §4 and CME's contract specifications.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+TREASURY = "treasury"
+SOFR = "sofr"
+FEDFUNDS = "fedfunds"
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSpec:
+    """One CME interest-rate futures contract.
+
+    Attributes
+    ----------
+    code : canonical clearing code (``ZN``).
+    kind : ``treasury``, ``sofr`` or ``fedfunds``.
+    face_usd : notional face [USD]; SOFR/FF: the contract size used for $/bp.
+    tick_points : minimum price fluctuation [price points per 100].
+    usd_per_bp : rate futures only: value of one basis point [USD per bp per contract].
+    reference_months : rate futures only: length of the reference period [months].
+    min_remaining_months, max_remaining_months : deliverable remaining term from the first day
+        of the delivery month [months]; ``max_remaining_exclusive`` says whether the upper bound
+        is strict.
+    max_remaining_from_last_day_months : extra bound from the last day of the delivery month.
+    max_original_months, min_original_months : bounds on the original term [months].
+    cf_rounding_months : months to which the time to maturity is rounded down for the CF (1 or 3).
+    last_trade_rule : ``last_business_day``, ``seventh_business_day_before_last`` or
+        ``imm_quarter_end``.
+    """
+
+    code: str
+    name: str
+    kind: str
+    globex: str
+    aliases: tuple[str, ...]
+    face_usd: float
+    tick_points: float
+    usd_per_bp: float | None
+    reference_months: int | None
+    min_remaining_months: int | None
+    max_remaining_months: int | None
+    max_remaining_exclusive: bool
+    max_remaining_from_last_day_months: int | None
+    max_original_months: int | None
+    min_original_months: int | None
+    cf_rounding_months: int | None
+    last_trade_rule: str
+    source: str
+
+    @property
+    def is_treasury(self) -> bool:
+        return self.kind == TREASURY
+
+
+def _opt_int(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def _opt_float(text: str) -> float | None:
+    value = float(text) if text.strip() else None
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f"non-finite value in contracts.csv: {text!r}")
+    return value
+
+
+@cache
+def contract_table() -> dict[str, ContractSpec]:
+    """All contracts keyed by canonical code, in table order."""
+    text = resources.files("xmsim.data").joinpath("contracts.csv").read_text(encoding="utf-8")
+    table: dict[str, ContractSpec] = {}
+    for row in csv.DictReader(text.splitlines()):
+        spec = ContractSpec(
+            code=row["code"],
+            name=row["name"],
+            kind=row["kind"],
+            globex=row["globex"],
+            aliases=tuple(a for a in row["aliases"].split("|") if a),
+            face_usd=float(row["face_usd"]),
+            tick_points=float(row["tick_points"]),
+            usd_per_bp=_opt_float(row["usd_per_bp"]),
+            reference_months=_opt_int(row["reference_months"]),
+            min_remaining_months=_opt_int(row["min_remaining_months"]),
+            max_remaining_months=_opt_int(row["max_remaining_months"]),
+            max_remaining_exclusive=row["max_remaining_exclusive"].strip().lower() == "true",
+            max_remaining_from_last_day_months=_opt_int(row["max_remaining_from_last_day_months"]),
+            max_original_months=_opt_int(row["max_original_months"]),
+            min_original_months=_opt_int(row["min_original_months"]),
+            cf_rounding_months=_opt_int(row["cf_rounding_months"]),
+            last_trade_rule=row["last_trade_rule"],
+            source=row["source"],
+        )
+        table[spec.code] = spec
+    return table
+
+
+@cache
+def _alias_map() -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for spec in contract_table().values():
+        for name in (spec.code, spec.globex, *spec.aliases):
+            mapping[name.upper()] = spec.code
+    return mapping
+
+
+def contract_codes() -> tuple[str, ...]:
+    """Canonical codes in table order."""
+    return tuple(contract_table())
+
+
+def canonical_code(name: str) -> str | None:
+    """Canonical code for a code or alias (case-insensitive), ``None`` if unknown."""
+    return _alias_map().get(str(name).strip().upper())
+
+
+def get_contract(name: str) -> ContractSpec:
+    """The spec for a code or alias; ``KeyError`` naming the known codes if unknown."""
+    code = canonical_code(name)
+    if code is None:
+        known = ", ".join(contract_codes())
+        raise KeyError(f"unknown contract {name!r}; known contracts: {known}")
+    return contract_table()[code]
