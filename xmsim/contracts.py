@@ -8,10 +8,13 @@ METHODOLOGY §4 and CME's contract specifications.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from xmsim import dates
 
 TREASURY = "treasury"
 SOFR = "sofr"
@@ -131,3 +134,40 @@ def get_contract(name: str) -> ContractSpec:
         known = ", ".join(contract_codes())
         raise KeyError(f"unknown contract {name!r}; known contracts: {known}")
     return contract_table()[code]
+
+
+def last_trade_date(code: str, expiry: dt.date) -> dt.date:
+    """Last trading day of a contract month (``expiry`` = any day of the contract month).
+
+    Rules [SRC CME contract specs]: 2Y/3Y/5Y notes, SR1 and ZQ: last business day of the month;
+    10Y and longer: seventh business day before the last business day of the month; SR3: the
+    business day before the third Wednesday of the month three months after the contract month
+    (the end of its reference quarter).
+    """
+    spec = get_contract(code)
+    year, month = expiry.year, expiry.month
+    if spec.last_trade_rule == "last_business_day":
+        return dates.last_business_day(year, month)
+    if spec.last_trade_rule == "seventh_business_day_before_last":
+        return dates.add_business_days(dates.last_business_day(year, month), -7)
+    if spec.last_trade_rule == "imm_quarter_end":
+        end = dates.add_months(dt.date(year, month, 1), 3)
+        return dates.add_business_days(dates.third_wednesday(end.year, end.month), -1)
+    raise ValueError(f"unknown last_trade_rule {spec.last_trade_rule!r} for {spec.code}")
+
+
+def reference_period(code: str, expiry: dt.date) -> tuple[dt.date, dt.date]:
+    """Rate futures: start and end of the reference period the contract settles on.
+
+    SR3: third Wednesday of the contract month to the third Wednesday three months later;
+    SR1 and ZQ: the calendar month (first day to first day of the next month).
+    """
+    spec = get_contract(code)
+    if spec.kind == TREASURY:
+        raise ValueError(f"{spec.code} is a Treasury future; it has no rate reference period")
+    if spec.code == "SR3":
+        start = dates.third_wednesday(expiry.year, expiry.month)
+        end_month = dates.add_months(dt.date(expiry.year, expiry.month, 1), 3)
+        return start, dates.third_wednesday(end_month.year, end_month.month)
+    first = dt.date(expiry.year, expiry.month, 1)
+    return first, dates.add_months(first, 1)

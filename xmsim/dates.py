@@ -91,7 +91,5 @@ def business_days_between(start: dt.date, end: dt.date) -> np.ndarray:
     """Business days in ``[start, end]`` as ``datetime64[D]`` [shape (n_days,)]."""
     days = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
     years = range(start.year, end.year + 1)
-    hol = np.array(
-        sorted(d for y in years for d in _holiday_set(y)), dtype="datetime64[D]"
-    )
+    hol = np.array(sorted(d for y in years for d in _holiday_set(y)), dtype="datetime64[D]")
     return days[np.is_busday(days, holidays=hol)]

@@ -11,7 +11,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 TENORS: tuple[str, ...] = (
-    "1M", "2M", "3M", "4M", "6M", "1Y", "2Y", "3Y", "5Y", "7Y", "10Y", "20Y", "30Y"
+    "1M",
+    "2M",
+    "3M",
+    "4M",
+    "6M",
+    "1Y",
+    "2Y",
+    "3Y",
+    "5Y",
+    "7Y",
+    "10Y",
+    "20Y",
+    "30Y",
 )
 """The Treasury par-curve tenors, in the order of the official daily CSV."""
 

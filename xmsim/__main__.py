@@ -1,0 +1,5 @@
+import sys
+
+from xmsim.cli import main
+
+sys.exit(main())
