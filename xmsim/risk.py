@@ -1,0 +1,485 @@
+"""Every position as a function of the discount-node vector, priced for many curves at once.
+
+Each position's value is ``scale * (numer · DF) / den(DF)`` with ``DF`` the node discount
+factors of :mod:`xmsim.curve` and ``den(DF)`` the discount factor at one date (1 for cash bonds).
+Because the curve interpolates DF linearly between nodes, this is **exact full revaluation**
+under the curve model, and pricing many positions under many scenarios is two array products.
+
+* UST: value = face/100 × dirty price.
+* REPO (cash borrower): FICC holds the close leg, a forward purchase of the collateral at
+  ``end_date`` for the forward price K fixed today: value = face/100 × (PV of the flows after
+  the close − K × DF(close)); 0 on the base curve [METHODOLOGY §4, ASSUMED mapping].
+  REVERSE_REPO: the negative (forward sale).
+* Treasury future: contracts × face/100 × (forward dirty price of the CTD at delivery) / CF;
+  P&L per contract = face/100 × ΔF with F = forward clean / CF (so DV01 = CTD forward DV01 / CF).
+* SR3 / SR1 / ZQ: the reference-period forward rate R = (DF(t1)/DF(t2) − 1)/τ (τ act/360);
+  value = −contracts × usd_per_bp × 1e4 × R: a long gains when rates fall [SRC CME specs].
+* TIPS / AGENCY / BILL / STRIPS with a coupon and maturity: priced as nominal Treasuries
+  [ASSUMED approximation, only used to margin them outside the arrangement].
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from xmsim import bonds, contracts, dates, futures
+from xmsim.curve import N_NODES, discount_nodes, node_weights, par_yields_at
+from xmsim.market import TENORS, ParCurve
+from xmsim.portfolio import FUTURE, REPO, REVERSE_REPO, Portfolio, Position
+
+DAYS_PER_YEAR = 365.25
+BUMP_BP = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class CtdOverride:
+    """A user-supplied cheapest-to-deliver bond for one contract month."""
+
+    coupon_pct: float
+    maturity: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class PositionTerms:
+    """What the pricer used for each position (display and audit), per position arrays.
+
+    ``price`` is the clean price per 100 (futures: the futures price; rate futures: 100 − R);
+    ``market_value_usd`` is face × dirty / 100 for cash (0 for repos and futures, which are
+    forward contracts worth 0 at inception); ``notional_usd`` is face (cash) or contracts ×
+    contract face; ``ctd`` describes the CTD used, ``cf`` its conversion factor (NaN otherwise).
+    ``priced`` is False for positions the pricer cannot model (no coupon/maturity).
+    """
+
+    price: np.ndarray
+    market_value_usd: np.ndarray
+    notional_usd: np.ndarray
+    cf: np.ndarray
+    ctd: tuple[str, ...]
+    priced: np.ndarray
+    years_to_maturity: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class PricingBook:
+    """Positions stacked for vectorised valuation.
+
+    Attributes
+    ----------
+    numer : node weights [USD-scaled later], shape (n_positions, n_nodes).
+    den_idx, den_w : the denominator DF(t) = (1 − w) DF[idx] + w DF[idx + 1], shape (n_positions,);
+        (0, 0) for cash bonds (DF(0) = 1).
+    scale : USD multiplier, shape (n_positions,).
+    base_value_usd : value on the base curve, shape (n_positions,).
+    base_df : the base curve's node DFs, shape (n_nodes,).
+    terms : display/audit terms.
+    """
+
+    numer: np.ndarray
+    den_idx: np.ndarray
+    den_w: np.ndarray
+    scale: np.ndarray
+    base_value_usd: np.ndarray
+    base_df: np.ndarray
+    terms: PositionTerms
+    asof: dt.date
+    settlement: dt.date
+
+    @property
+    def n_positions(self) -> int:
+        return self.scale.size
+
+    def values(self, df: np.ndarray, cols: slice | np.ndarray | None = None) -> np.ndarray:
+        """Position values [USD] under node DFs ``df`` (n_curves, n_nodes) -> (n_curves, n_pos)."""
+        sel = slice(None) if cols is None else cols
+        df2 = np.atleast_2d(df)
+        num = df2 @ self.numer[sel].T
+        i, w = self.den_idx[sel], self.den_w[sel]
+        den = df2[:, i] * (1.0 - w) + df2[:, i + 1] * w
+        return self.scale[sel] * num / den
+
+    def pnl(self, df: np.ndarray, cols: slice | np.ndarray | None = None) -> np.ndarray:
+        """Position P&L against the base curve [USD], shape (n_curves, n_pos)."""
+        sel = slice(None) if cols is None else cols
+        return self.values(df, sel) - self.base_value_usd[sel]
+
+    def pnl_by_group(
+        self, df: np.ndarray, group_ids: np.ndarray, n_groups: int, chunk: int = 4096
+    ) -> np.ndarray:
+        """P&L summed within groups of positions [USD], shape (n_curves, n_groups).
+
+        Positions are valued in chunks and reduced with a sparse indicator, so memory stays
+        bounded for tens of thousands of positions.
+        """
+        df2 = np.atleast_2d(df)
+        out = np.zeros((df2.shape[0], n_groups))
+        gid = np.asarray(group_ids, dtype=np.int64)
+        for start in range(0, self.n_positions, chunk):  # chunks, not positions
+            cols = np.arange(start, min(start + chunk, self.n_positions))
+            ind = sparse.csr_matrix(
+                (np.ones(cols.size), (np.arange(cols.size), gid[cols])),
+                shape=(cols.size, n_groups),
+            )
+            out += np.asarray(self.pnl(df2, cols) @ ind)
+        return out
+
+
+def _schedule_time(cf: bonds.CashflowArrays, when: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ICMA time [years] of a date on each bond's own coupon schedule, and the period fraction
+    elapsed at that date (for accrued interest). ``when`` shape (n_bonds,), datetime64[D]."""
+    n = cf.times.shape[0]
+    far = np.datetime64("2200-01-01")
+    sched_dates = np.concatenate(
+        [cf.prev_coupon[:, None], np.where(np.isnat(cf.dates), far, cf.dates)], axis=1
+    )
+    sched_times = np.concatenate([cf.times[:, :1] - 0.5, cf.times], axis=1)
+    j = np.clip((sched_dates <= when[:, None]).sum(axis=1) - 1, 0, sched_dates.shape[1] - 2)
+    rows = np.arange(n)
+    a, b = sched_dates[rows, j], sched_dates[rows, j + 1]
+    frac = (when - a).astype(float) / (b - a).astype(float)
+    return sched_times[rows, j] + 0.5 * frac, frac
+
+
+def _add_flows(numer: np.ndarray, rows: np.ndarray, times: np.ndarray, amounts: np.ndarray):
+    """Accumulate cash flows (amounts at times, shape (n, m)) into ``numer`` rows in place."""
+    idx, w = node_weights(times)
+    r = np.broadcast_to(rows[:, None], times.shape)
+    flat_l = (r * N_NODES + idx).ravel()
+    vals_l = (amounts * (1.0 - w)).ravel()
+    vals_r = (amounts * w).ravel()
+    size = numer.size
+    numer += np.bincount(flat_l, vals_l, minlength=size).reshape(numer.shape)
+    numer += np.bincount(flat_l + 1, vals_r, minlength=size).reshape(numer.shape)
+
+
+def _years(settle: dt.date, day) -> float:
+    return (day - settle).days / DAYS_PER_YEAR
+
+
+def build_book(
+    portfolio: Portfolio,
+    curve: ParCurve,
+    ctd_overrides: dict[tuple[str, dt.date], CtdOverride] | None = None,
+) -> PricingBook:
+    """Stack a portfolio for vectorised valuation on ``curve`` (as-of = ``curve.asof``).
+
+    Positions the pricer cannot model (an ineligible product without coupon and maturity) get
+    zero weights and ``terms.priced == False``; callers report them, never silently.
+    """
+    asof = curve.asof
+    settle = dates.settlement_date(asof)
+    positions = portfolio.positions
+    n = len(positions)
+    numer = np.zeros((n, N_NODES))
+    den_idx = np.zeros(n, dtype=np.int64)
+    den_w = np.zeros(n)
+    scale = np.zeros(n)
+    price = np.full(n, np.nan)
+    mv = np.zeros(n)
+    notional = np.zeros(n)
+    cfs = np.full(n, np.nan)
+    ctd = [""] * n
+    priced = np.zeros(n, dtype=bool)
+    ytm = np.full(n, np.nan)
+    base_df = discount_nodes(curve.yields)
+
+    bond_rows, bond_cpn, bond_mat, bond_kind, bond_end = [], [], [], [], []
+    for i, p in enumerate(positions):  # classification only; pricing below is vectorised
+        if p.product == FUTURE:
+            continue
+        if p.coupon_pct is None and p.product == "BILL" and p.maturity is not None:
+            cpn = 0.0
+        elif p.coupon_pct is None or p.maturity is None:
+            ctd[i] = "not modelled: needs coupon and maturity"
+            continue
+        else:
+            cpn = p.coupon_pct / 100.0
+        if p.maturity <= settle:
+            ctd[i] = "not modelled: matures before settlement"
+            continue
+        bond_rows.append(i)
+        bond_cpn.append(cpn)
+        bond_mat.append(p.maturity)
+        bond_kind.append(p.product)
+        bond_end.append(p.end_date if p.product in (REPO, REVERSE_REPO) else None)
+
+    if bond_rows:
+        _stack_cash(
+            np.array(bond_rows),
+            np.array(bond_cpn),
+            np.array(bond_mat, dtype="datetime64[D]"),
+            bond_kind,
+            bond_end,
+            positions,
+            settle,
+            base_df,
+            numer,
+            scale,
+            price,
+            mv,
+            notional,
+            priced,
+            ytm,
+        )
+    fut_rows = [i for i, p in enumerate(positions) if p.product == FUTURE]
+    if fut_rows:
+        _stack_futures(
+            fut_rows,
+            positions,
+            curve,
+            settle,
+            base_df,
+            ctd_overrides or {},
+            numer,
+            den_idx,
+            den_w,
+            scale,
+            price,
+            notional,
+            cfs,
+            ctd,
+            priced,
+            ytm,
+        )
+    terms = PositionTerms(price, mv, notional, cfs, tuple(ctd), priced, ytm)
+    book = PricingBook(numer, den_idx, den_w, scale, np.zeros(n), base_df, terms, asof, settle)
+    base = book.values(base_df)[0]
+    return PricingBook(numer, den_idx, den_w, scale, base, base_df, terms, asof, settle)
+
+
+def _stack_cash(
+    rows,
+    cpn,
+    mat,
+    kinds,
+    ends,
+    positions,
+    settle,
+    base_df,
+    numer,
+    scale,
+    price,
+    mv,
+    notional,
+    priced,
+    ytm,
+):
+    cf = bonds.stack_cashflows(cpn, mat, settle)
+    face = np.array([positions[i].quantity for i in rows], dtype=float)
+    kinds = np.array(kinds)
+    is_repo = np.isin(kinds, [REPO, REVERSE_REPO])
+    end = np.array([e if e is not None else settle for e in ends], dtype="datetime64[D]")
+    amounts = cf.amounts.copy()
+    # forward legs keep only the flows after the close date
+    amounts[is_repo] = np.where(cf.dates[is_repo] > end[is_repo, None], amounts[is_repo], 0.0)
+    local = np.zeros((rows.size, N_NODES))
+    _add_flows(local, np.arange(rows.size), cf.times, amounts)
+    if np.any(is_repo):
+        t_end, _ = _schedule_time(cf, end)
+        idx, w = node_weights(t_end)
+        df_end = base_df[idx] * (1 - w) + base_df[idx + 1] * w
+        k_fwd = (local @ base_df) / df_end  # forward dirty price per 100 at the close
+        r = np.flatnonzero(is_repo)
+        local[r, idx[r]] -= k_fwd[r] * (1 - w[r])
+        local[r, idx[r] + 1] -= k_fwd[r] * w[r]
+    full = np.zeros((rows.size, N_NODES))
+    _add_flows(full, np.arange(rows.size), cf.times, cf.amounts)
+    dirty = full @ base_df
+    sign = np.where(kinds == REVERSE_REPO, -1.0, 1.0)
+    numer[rows] = local
+    scale[rows] = sign * face / 100.0
+    price[rows] = dirty - cf.accrued
+    mv[rows] = np.where(is_repo, 0.0, face * dirty / 100.0)
+    notional[rows] = face * sign
+    priced[rows] = True
+    ytm[rows] = (mat - np.datetime64(settle, "D")).astype(float) / DAYS_PER_YEAR
+
+
+def _stack_futures(
+    rows,
+    positions,
+    curve,
+    settle,
+    base_df,
+    overrides,
+    numer,
+    den_idx,
+    den_w,
+    scale,
+    price,
+    notional,
+    cfs,
+    ctd,
+    priced,
+    ytm,
+):
+    tsy = [i for i in rows if contracts.get_contract(positions[i].contract).is_treasury]
+    rate = [i for i in rows if i not in set(tsy)]
+    if tsy:
+        _stack_treasury_futures(
+            np.array(tsy),
+            positions,
+            curve,
+            settle,
+            base_df,
+            overrides,
+            numer,
+            den_idx,
+            den_w,
+            scale,
+            price,
+            notional,
+            cfs,
+            ctd,
+            ytm,
+        )
+        priced[tsy] = True
+    for i in rate:  # a handful of rate contracts; each is two node weights
+        p = positions[i]
+        spec = contracts.get_contract(p.contract)
+        start, end = contracts.reference_period(spec.code, p.expiry)
+        tau = (end - start).days / 360.0
+        t1, t2 = max(_years(settle, start), 0.0), max(_years(settle, end), 1e-6)
+        remaining = min(1.0, (t2 - t1) / max(_years(settle, end) - _years(settle, start), 1e-9))
+        idx1, w1 = node_weights(np.array([t1]))
+        idx2, w2 = node_weights(np.array([t2]))
+        numer[i, idx1[0]] += 1 - w1[0]
+        numer[i, idx1[0] + 1] += w1[0]
+        den_idx[i], den_w[i] = idx2[0], w2[0]
+        scale[i] = -p.quantity * spec.usd_per_bp * 1e4 / tau * remaining
+        df1 = base_df[idx1[0]] * (1 - w1[0]) + base_df[idx1[0] + 1] * w1[0]
+        df2 = base_df[idx2[0]] * (1 - w2[0]) + base_df[idx2[0] + 1] * w2[0]
+        fwd = (df1 / df2 - 1.0) / tau
+        price[i] = 100.0 - 100.0 * fwd
+        notional[i] = p.quantity * spec.face_usd
+        ctd[i] = f"reference {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+        priced[i] = True
+        ytm[i] = t2
+
+
+def ctd_for(
+    code: str,
+    expiry: dt.date,
+    curve: ParCurve,
+    overrides: dict[tuple[str, dt.date], CtdOverride] | None = None,
+) -> tuple[float, dt.date, str]:
+    """The CTD used for a contract month: (coupon [decimal], maturity, description).
+
+    A user override wins; otherwise METHODOLOGY §4's proxy [ASSUMED]: a hypothetical note at
+    the shortest remaining term in the basket with a coupon at the curve's par yield.
+    """
+    key = (code, expiry.replace(day=1))
+    if overrides and key in overrides:
+        o = overrides[key]
+        return o.coupon_pct / 100.0, o.maturity, f"CTD {o.coupon_pct:g}% {o.maturity} (user)"
+    maturity = futures.proxy_ctd_maturity(code, expiry)
+    settle = dates.settlement_date(curve.asof)
+    cpn = float(par_yields_at(curve.yields, np.array([_years(settle, maturity)]))[0])
+    return cpn, maturity, f"proxy CTD {cpn * 100:.3f}% {maturity} (par coupon, ASSUMED)"
+
+
+def _stack_treasury_futures(
+    rows,
+    positions,
+    curve,
+    settle,
+    base_df,
+    overrides,
+    numer,
+    den_idx,
+    den_w,
+    scale,
+    price,
+    notional,
+    cfs,
+    ctd,
+    ytm,
+):
+    keys = sorted({(positions[i].contract, positions[i].expiry) for i in rows})
+    key_pos = {k: j for j, k in enumerate(keys)}
+    cpn, mat, desc, cf_list, deliv = [], [], [], [], []
+    for code, expiry in keys:  # one entry per contract month, not per position
+        c, m, d = ctd_for(code, expiry, curve, overrides)
+        cpn.append(c)
+        mat.append(m)
+        desc.append(d)
+        cf_list.append(futures.conversion_factor(code, c, m, expiry))
+        deliv.append(futures.delivery_date(code, expiry))
+    cf = bonds.stack_cashflows(np.array(cpn), np.array(mat, dtype="datetime64[D]"), settle)
+    deliv_arr = np.array(deliv, dtype="datetime64[D]")
+    t_del, frac = _schedule_time(cf, deliv_arr)
+    amounts = np.where(cf.dates > deliv_arr[:, None], cf.amounts, 0.0)
+    kn = np.zeros((len(keys), N_NODES))
+    _add_flows(kn, np.arange(len(keys)), cf.times, amounts)
+    idx, w = node_weights(t_del)
+    df_del = base_df[idx] * (1 - w) + base_df[idx + 1] * w
+    fwd_dirty = (kn @ base_df) / df_del
+    accrued_del = 100.0 * np.array(cpn) / 2.0 * frac
+    conv = np.array(cf_list)
+    fut_price = (fwd_dirty - accrued_del) / conv
+    k = np.array([key_pos[(positions[i].contract, positions[i].expiry)] for i in rows])
+    face = np.array([contracts.get_contract(positions[i].contract).face_usd for i in rows])
+    qty = np.array([positions[i].quantity for i in rows], dtype=float)
+    numer[rows] = kn[k]
+    den_idx[rows], den_w[rows] = idx[k], w[k]
+    scale[rows] = qty * face / 100.0 / conv[k]
+    price[rows] = fut_price[k]
+    notional[rows] = qty * face
+    cfs[rows] = conv[k]
+    ytm[rows] = t_del[k]
+    for i, kk in zip(rows, k, strict=True):
+        ctd[i] = desc[kk]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskReport:
+    """Per-position risk on the base curve.
+
+    dv01_usd : P&L for a 1 bp parallel fall of the par curve [USD per bp], shape (n_pos,).
+    krd_usd : key-rate DV01s at :data:`TENORS` [USD per bp], shape (n_pos, n_tenors);
+        rows sum to ``dv01_usd`` (to second order in the bump).
+    convexity_usd : second derivative to a parallel par shift [USD per bp²], shape (n_pos,).
+    """
+
+    book: PricingBook
+    dv01_usd: np.ndarray
+    krd_usd: np.ndarray
+    convexity_usd: np.ndarray
+
+
+def bumped_curves(yields: np.ndarray, bump_bp: float = BUMP_BP) -> np.ndarray:
+    """Par curves for central differences: rows are [up, down] × (parallel, each tenor).
+
+    Returns shape (2 * (1 + n_tenors), n_tenors) [decimal]; the tenor bumps are tents that sum
+    to the parallel bump because par yields interpolate linearly between tenors.
+    """
+    n_t = len(TENORS)
+    shifts = np.vstack([np.ones(n_t), np.eye(n_t)]) * bump_bp * 1e-4
+    return np.vstack([yields + shifts, yields - shifts])
+
+
+def position_risk(book: PricingBook, curve: ParCurve, bump_bp: float = BUMP_BP) -> RiskReport:
+    """DV01, key-rate DV01s and convexity of every position by central differences."""
+    curves = bumped_curves(curve.yields, bump_bp)
+    vals = book.values(discount_nodes(curves))
+    n_b = 1 + len(TENORS)
+    up, down = vals[:n_b], vals[n_b:]
+    sens = (down - up) / (2.0 * bump_bp)  # per bp fall
+    conv = (up[0] + down[0] - 2.0 * book.base_value_usd) / bump_bp**2
+    return RiskReport(book, sens[0], sens[1:].T.copy(), conv)
+
+
+def position_dv01(portfolio: Portfolio, curve: ParCurve) -> np.ndarray:
+    """DV01 of each position [USD per bp], + for longs; shape (n_positions,)."""
+    return position_risk(build_book(portfolio, curve), curve).dv01_usd
+
+
+def contract_dv01(code: str, expiry: dt.date, curve: ParCurve) -> float:
+    """DV01 of one long contract [USD per bp] (Treasury: CTD forward DV01 / CF)."""
+    pos = Position(
+        product=FUTURE, quantity=1.0, contract=contracts.get_contract(code).code, expiry=expiry
+    )
+    return float(position_dv01(Portfolio((pos,)), curve)[0])
