@@ -45,7 +45,7 @@ class SlowCurve:
         t = m / 12
         if t <= 0.5:
             return 1.0 / (1.0 + par_at(self.par, t) * t)
-        k = min(int(math.ceil(t * 2 - 1e-12)), 60)  # right half-year node index (1-based)
+        k = min(math.ceil(t * 2 - 1e-12), 60)  # right half-year node index (1-based)
         t_hi = 0.5 * k
         t_lo = t_hi - 0.5
         df_lo, df_hi = self.half[k - 2] if k >= 2 else None, self.half[k - 1]
