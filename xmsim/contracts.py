@@ -171,3 +171,19 @@ def reference_period(code: str, expiry: dt.date) -> tuple[dt.date, dt.date]:
         return start, dates.third_wednesday(end_month.year, end_month.month)
     first = dt.date(expiry.year, expiry.month, 1)
     return first, dates.add_months(first, 1)
+
+
+def front_month(code: str, asof: dt.date, quarterly: bool = True) -> dt.date:
+    """The first contract month still trading on ``asof`` (quarterly months by default).
+
+    Treasury and SR3 futures list March, June, September and December; SR1 and ZQ list every
+    month (``quarterly`` is ignored for them).
+    """
+    spec = get_contract(code)
+    monthly = spec.code in ("SR1", "ZQ") or not quarterly
+    month = dt.date(asof.year, asof.month, 1)
+    for _ in range(24):
+        if (monthly or month.month % 3 == 0) and last_trade_date(spec.code, month) >= asof:
+            return month
+        month = dates.add_months(month, 1)
+    raise AssertionError("no front month within two years")  # cannot happen

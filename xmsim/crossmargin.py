@@ -24,6 +24,7 @@ import pandas as pd
 
 from xmsim.eligibility import CME, FICC, classify_portfolio
 from xmsim.portfolio import HOUSE, Portfolio
+from xmsim.risk import PricingBook
 
 HOUSE_ARRANGEMENT = "house"
 CUSTOMER_ARRANGEMENT = "customer"
@@ -51,7 +52,12 @@ class MarginModel(Protocol):
     name: str
 
     def leg_margins(
-        self, portfolio: Portfolio, account_idx: np.ndarray, leg: np.ndarray, n_accounts: int
+        self,
+        portfolio: Portfolio,
+        book: PricingBook,
+        account_idx: np.ndarray,
+        leg: np.ndarray,
+        n_accounts: int,
     ) -> LegMargins:
         """Margins of the FICC leg, CME leg, their union, and the ineligible legs by account.
 
@@ -273,11 +279,14 @@ def run_arrangement(
     cme_model: str = "span",
     history: str = "",
     model_settings: dict | None = None,
-    priced: np.ndarray | None = None,
+    *,
+    book: PricingBook,
 ) -> ArrangementResult:
     """Run the arrangement on a portfolio (house: one combined portfolio; customer: by account).
 
-    ``ficc_model`` / ``cme_model`` name which model ("var" or "span") stands for each CCP.
+    ``ficc_model`` / ``cme_model`` name which model ("var" or "span") stands for each CCP;
+    ``book`` is the portfolio's pricing book (:func:`xmsim.risk.build_book`), shared by both
+    models. :func:`xmsim.simulate.simulate` wires all of this from a market and a config.
     """
     settings = settings or ArrangementSettings()
     models = {"var": var_model, "span": span_model}
@@ -292,9 +301,9 @@ def run_arrangement(
         acc_idx = np.array([lookup[p.account] for p in portfolio], dtype=np.int64)
     else:
         acc_idx = np.zeros(len(portfolio), dtype=np.int64)
-    legs, inel = assign_legs(portfolio, asof, priced)
+    legs, inel = assign_legs(portfolio, asof, book.terms.priced)
     n_acc = len(names)
-    margins = {k: m.leg_margins(portfolio, acc_idx, legs, n_acc) for k, m in models.items()}
+    margins = {k: m.leg_margins(portfolio, book, acc_idx, legs, n_acc) for k, m in models.items()}
 
     results = []
     for j, name in enumerate(names):  # per-account bookkeeping on already-computed arrays

@@ -208,13 +208,11 @@ class VarModel:
     def __init__(self, engine: VarEngine) -> None:
         self.engine = engine
 
-    def leg_margins(self, portfolio, account_idx, leg, n_accounts):
-        from xmsim.crossmargin import N_LEGS, LegMargins
+    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts):
+        """Margins per account of each leg and of the combined (eligible) portfolio [USD]."""
+        from xmsim.crossmargin import N_LEGS as n_legs
+        from xmsim.crossmargin import LegMargins as factory
 
-        book = self.engine.book(portfolio)
-        return self.leg_margins_from_book(book, account_idx, leg, n_accounts, N_LEGS, LegMargins)
-
-    def leg_margins_from_book(self, book, account_idx, leg, n_accounts, n_legs, factory):
         keep = np.asarray(leg) >= 0
         group = np.where(keep, np.asarray(account_idx) * n_legs + np.asarray(leg), 0)
         weights = keep.astype(float)

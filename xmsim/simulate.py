@@ -1,0 +1,210 @@
+"""One call from a portfolio and a market to both CCPs' numbers: the library's front door.
+
+``Simulator(market, config)`` binds the engines once (scenario curves, SPAN parameters, bucket
+DV01s) so that what-ifs on the same market reuse them; ``simulate()`` is the one-shot form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xmsim import contracts
+from xmsim.crossmargin import (
+    LEG_CME,
+    LEG_FICC,
+    LEG_INELIGIBLE_CME,
+    LEG_INELIGIBLE_FICC,
+    ArrangementResult,
+    ArrangementSettings,
+    assign_legs,
+    run_arrangement,
+)
+from xmsim.engines.span import SpanResult
+from xmsim.engines.span_model import SpanModel, bucket_dv01s
+from xmsim.engines.var import VarEngine, VarModel, VarResult
+from xmsim.market import TENORS, Market
+from xmsim.portfolio import FUTURE, Portfolio, Position
+from xmsim.risk import CtdOverride, PricingBook, RiskReport, build_book, position_risk
+from xmsim.scenarios import VarSettings
+from xmsim.span_params import SpanParams, calibrated_span_params, default_span_params
+
+LEG_NAMES = {LEG_FICC: "FICC (eligible)", LEG_CME: "CME (eligible)",
+             LEG_INELIGIBLE_FICC: "FICC (ineligible)", LEG_INELIGIBLE_CME: "CME (ineligible)",
+             -1: "not modelled"}  # fmt: skip
+DETAIL_ATTRIBUTION_LIMIT = 5000
+"""Above this many positions the VaR detail skips incremental VaR (one quantile each)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """Every setting of a run; defaults are METHODOLOGY §7's."""
+
+    arrangement: ArrangementSettings = field(default_factory=ArrangementSettings)
+    var: VarSettings = field(default_factory=VarSettings)
+    span_params: SpanParams | None = None
+    ficc_model: str = "var"
+    cme_model: str = "span"
+    ctd_overrides: tuple[tuple[str, dt.date, CtdOverride], ...] = ()
+
+    def settings_dict(self, span: SpanParams) -> dict:
+        v = self.var
+        return {
+            "var_confidence": v.confidence, "var_horizon_days": v.horizon_days,
+            "var_lookback_years": v.lookback_years, "var_stress": v.stress,
+            "var_stress_window": [d.isoformat() for d in v.stress_window]
+            if v.stress_window else None,
+            "var_mode": v.mode, "var_floor_pct": v.floor_pct, "var_addon_pct": v.addon_pct,
+            "span_params": span.label, "span_shown": span.shown,
+            "span_initial_multiplier": span.initial_multiplier,
+        }  # fmt: skip
+
+
+def resolve_span_params(kind: str, market: Market, path: str | None = None) -> SpanParams:
+    """``default`` (illustrative), ``calibrated`` (to the market's history) or a file path."""
+    if path:
+        from xmsim.span_params import load_span_params
+
+        return load_span_params(path)
+    if kind == "default":
+        return default_span_params()
+    if kind == "calibrated":
+        return calibrated_span_params(market.history, bucket_dv01s(market.curve))
+    raise ValueError(f"unknown SPAN parameter set {kind!r}: use default, calibrated or a file")
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Both CCPs' view of one portfolio; everything the CLI and the app display."""
+
+    portfolio: Portfolio
+    market: Market
+    config: RunConfig
+    span_params: SpanParams
+    book: PricingBook
+    risk: RiskReport
+    legs: np.ndarray
+    eligibility: tuple[str, ...]
+    result: ArrangementResult
+    var_detail: VarResult | None
+    span_detail: SpanResult | None
+
+    @property
+    def asof(self) -> dt.date:
+        return self.market.asof
+
+    def positions_frame(self) -> pd.DataFrame:
+        """One row per position: terms, value, DV01, key-rate DV01s, leg and eligibility."""
+        t = self.book.terms
+        frame = pd.DataFrame(
+            {
+                "row": [p.row for p in self.portfolio],
+                "account": [p.account for p in self.portfolio],
+                "product": [p.product for p in self.portfolio],
+                "description": [p.description for p in self.portfolio],
+                "quantity": [p.quantity for p in self.portfolio],
+                "price": t.price,
+                "market_value_usd": t.market_value_usd,
+                "notional_usd": t.notional_usd,
+                "dv01_usd": self.risk.dv01_usd,
+                "ctd_or_reference": t.ctd,
+                "conversion_factor": t.cf,
+                "leg": [LEG_NAMES[int(g)] for g in self.legs],
+                "eligibility": self.eligibility,
+            }
+        )
+        krd = pd.DataFrame(self.risk.krd_usd, columns=[f"krd_{x}" for x in TENORS])
+        return pd.concat([frame, krd], axis=1)
+
+    def dv01_ladder(self) -> pd.DataFrame:
+        """Key-rate DV01 by tenor of the FICC and CME legs [USD per bp]."""
+        k = self.risk.krd_usd
+        return pd.DataFrame(
+            {
+                "tenor": TENORS,
+                "ficc_leg_usd": k[self.legs == LEG_FICC].sum(axis=0),
+                "cme_leg_usd": k[self.legs == LEG_CME].sum(axis=0),
+            }
+        ).assign(net_usd=lambda d: d.ficc_leg_usd + d.cme_leg_usd)
+
+
+class Simulator:
+    """Engines bound to one market and one configuration (reused across what-ifs)."""
+
+    def __init__(self, market: Market, config: RunConfig | None = None) -> None:
+        self.market = market
+        self.config = config or RunConfig()
+        self.span_params = self.config.span_params or default_span_params()
+        self.var_engine = VarEngine(market, self.config.var)
+        self.var_model = VarModel(self.var_engine)
+        self.span_model = SpanModel(self.span_params, market.curve)
+        self._ctd = {(c, e): o for c, e, o in self.config.ctd_overrides}
+
+    def book(self, portfolio: Portfolio) -> PricingBook:
+        return build_book(portfolio, self.market.curve, self._ctd)
+
+    def arrangement(
+        self, portfolio: Portfolio, book: PricingBook | None = None
+    ) -> ArrangementResult:
+        """The arrangement only (no per-position detail): the fast path for what-ifs."""
+        book = book if book is not None else self.book(portfolio)
+        return run_arrangement(
+            portfolio, self.market.asof, self.var_model, self.span_model,
+            self.config.arrangement, self.config.ficc_model, self.config.cme_model,
+            history=self.var_engine.scenarios.description,
+            model_settings=self.config.settings_dict(self.span_params), book=book,
+        )  # fmt: skip
+
+    def run(self, portfolio: Portfolio, details: bool = True) -> Simulation:
+        """The arrangement plus per-position risk and both engines' detail of the
+        combined (eligible) portfolio of the whole file."""
+        book = self.book(portfolio)
+        result = self.arrangement(portfolio, book)
+        legs, _ = assign_legs(portfolio, self.market.asof, book.terms.priced)
+        from xmsim.eligibility import classify_portfolio
+
+        elig = tuple(
+            e.reason or f"eligible at {e.ccp}"
+            for e in classify_portfolio(portfolio, self.market.asof)
+        )
+        risk = position_risk(book, self.market.curve)
+        var_detail = span_detail = None
+        if details:
+            idx = np.flatnonzero(legs <= LEG_CME)
+            idx = idx[legs[idx] >= 0]
+            combined = Portfolio(tuple(portfolio.positions[i] for i in idx))
+            cbook = self.book(combined)
+            var_detail = self.var_engine.run(
+                cbook, attribution=len(idx) <= DETAIL_ATTRIBUTION_LIMIT
+            )
+            span_detail = self.span_model.detail(combined, cbook)
+        return Simulation(portfolio, self.market, self.config, self.span_params, book, risk,
+                          legs, elig, result, var_detail, span_detail)  # fmt: skip
+
+
+def simulate(
+    portfolio: Portfolio, market: Market, config: RunConfig | None = None, details: bool = True
+) -> Simulation:
+    """One-shot :class:`Simulator` run."""
+    return Simulator(market, config).run(portfolio, details=details)
+
+
+def dv01_neutral_hedge(
+    sim: Simulation, contract: str = "ZN", expiry: dt.date | None = None
+) -> Position:
+    """The futures trade that flattens the eligible book's DV01 with one contract.
+
+    Contracts = −(DV01 of the FICC and CME eligible legs) / DV01 of one contract, rounded to a
+    whole number; the returned position is the trade to add (may be 0 contracts).
+    """
+    code = contracts.get_contract(contract).code
+    expiry = expiry or contracts.front_month(code, sim.asof)
+    trade = Position(FUTURE, 1.0, contract=code, expiry=expiry, label="DV01-neutral hedge")
+    one = position_risk(build_book(Portfolio((trade,)), sim.market.curve), sim.market.curve)
+    eligible = (sim.legs == LEG_FICC) | (sim.legs == LEG_CME)
+    net = float(sim.risk.dv01_usd[eligible].sum())
+    return dataclasses.replace(trade, quantity=float(-round(net / one.dv01_usd[0])))
