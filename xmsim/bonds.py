@@ -130,7 +130,7 @@ def _odd_first_period(back, n_rem, settle, issue, first_coupon):
     if np.any(has & (iss > settle)):
         bad = np.flatnonzero(has & (iss > settle)).tolist()
         raise ValueError(f"settlement {settle} is before the issue date of bonds {bad}")
-    iss = np.where(has, iss, back[:, -1])
+    iss = np.where(has, iss, back[rows, n_rem])  # no issue date: as if issued at prev coupon
     if first_coupon is None:
         k_first = (back > iss[:, None]).sum(axis=1) - 1
     else:
