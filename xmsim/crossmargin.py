@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from xmsim.eligibility import CME, FICC, classify_portfolio
-from xmsim.portfolio import HOUSE, Portfolio
+from xmsim.portfolio import CASH_PRODUCTS, HOUSE, Portfolio
 from xmsim.risk import PricingBook
 
 HOUSE_ARRANGEMENT = "house"
@@ -255,7 +255,15 @@ def assign_legs(
             if modelled
             else LEG_NONE
         )
-        reason = e.reason if modelled else f"{e.reason}; not modelled (no margin computed)"
+        if not modelled:
+            reason = f"{e.reason}; not modelled (no margin computed, not in any total)"
+        elif p.product not in CASH_PRODUCTS:
+            reason = (
+                f"{e.reason}; margined as a nominal Treasury with the same coupon and "
+                "maturity (ASSUMED approximation)"
+            )
+        else:
+            reason = e.reason
         rows.append(IneligibleRow(p.row, p.description, e.home_ccp, reason))
     return legs, tuple(rows)
 

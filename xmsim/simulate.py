@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from xmsim import contracts
+from xmsim import contracts, dates
 from xmsim.crossmargin import (
     LEG_CME,
     LEG_FICC,
@@ -24,11 +24,20 @@ from xmsim.crossmargin import (
     assign_legs,
     run_arrangement,
 )
+from xmsim.curve import par_yields_at
 from xmsim.engines.span import SpanResult
 from xmsim.engines.span_model import SpanModel, bucket_dv01s
 from xmsim.engines.var import VarEngine, VarModel, VarResult
+from xmsim.legacy import (
+    BENCHMARK_YEARS,
+    FUTURE_CLASS,
+    LegacyResult,
+    LegacySettings,
+    legacy_offsets,
+    residuals_by_class,
+)
 from xmsim.market import TENORS, Market
-from xmsim.portfolio import FUTURE, Portfolio, Position
+from xmsim.portfolio import FUTURE, UST, Portfolio, Position
 from xmsim.risk import CtdOverride, PricingBook, RiskReport, build_book, position_risk
 from xmsim.scenarios import VarSettings
 from xmsim.span_params import SpanParams, calibrated_span_params, default_span_params
@@ -119,6 +128,35 @@ class Simulation:
         )
         krd = pd.DataFrame(self.risk.krd_usd, columns=[f"krd_{x}" for x in TENORS])
         return pd.concat([frame, krd], axis=1)
+
+    def legacy(self, settings: LegacySettings | None = None) -> LegacyResult:
+        """The 2000-era residual-offset calculation on this portfolio's eligible legs."""
+        settle_years = np.array(BENCHMARK_YEARS)
+        cpn = par_yields_at(self.market.curve.yields, settle_years)
+        bench = Portfolio(
+            tuple(
+                Position(
+                    UST,
+                    1.0,
+                    coupon_pct=float(c * 100),
+                    maturity=dates.add_months(self.asof, int(y * 12)),
+                )
+                for c, y in zip(cpn, settle_years, strict=True)
+            )
+        )
+        per_usd = position_risk(build_book(bench, self.market.curve), self.market.curve).dv01_usd
+        years = self.book.terms.years_to_maturity if self.book.n_positions else np.zeros(0)
+        fut_class = np.array(
+            [FUTURE_CLASS.get(p.contract, -1) if p.is_future else -1 for p in self.portfolio],
+            dtype=np.int64,
+        )
+        amounts = {}
+        for leg in (LEG_FICC, LEG_CME):
+            m = self.legs == leg
+            amounts[leg] = residuals_by_class(
+                np.nan_to_num(years[m], nan=1.0), self.risk.dv01_usd[m], per_usd, fut_class[m]
+            )
+        return legacy_offsets(amounts[LEG_FICC], amounts[LEG_CME], settings)
 
     def dv01_ladder(self) -> pd.DataFrame:
         """Key-rate DV01 by tenor of the FICC and CME legs [USD per bp]."""

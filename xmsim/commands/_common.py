@@ -1,0 +1,244 @@
+"""Shared command-line plumbing: loading portfolios and markets, engine flags, output."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+from xmsim.crossmargin import ArrangementSettings
+from xmsim.market import Market
+from xmsim.portfolio import Portfolio
+from xmsim.scenarios import VarSettings
+
+PARAM_SECTIONS = ("arrangement", "var", "span", "run")
+
+
+class CliError(Exception):
+    """A user-facing error: printed without a traceback, exit code 2."""
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from exc
+
+
+def fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} must be a fraction in [0, 1] (0.8 = 80%)")
+    return value
+
+
+def add_market_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("market")
+    g.add_argument("--asof", type=iso_date, help="valuation date (default: the market's date)")
+    g.add_argument(
+        "--history",
+        metavar="FILE",
+        help="Treasury par yield CSV, GSW feds200628.csv or FRED file "
+        "(default: the embedded synthetic history calibrated to 1990-2024)",
+    )
+    g.add_argument(
+        "--params",
+        metavar="FILE",
+        help="TOML/JSON parameters file with [arrangement], [var], [span], [run] "
+        "sections; command-line flags override it",
+    )
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("VaR model (FICC-like)")
+    g.add_argument("--var-confidence", type=float, help="confidence level (default 0.99)")
+    g.add_argument("--var-horizon", type=int, help="horizon in business days (default 3)")
+    g.add_argument("--var-lookback-years", type=float, help="look-back in years (default 10)")
+    g.add_argument("--no-stress", action="store_true", help="do not add the stressed window")
+    g.add_argument(
+        "--stress-window",
+        nargs=2,
+        type=iso_date,
+        metavar=("START", "END"),
+        help="explicit stressed window instead of the most volatile 250 days",
+    )
+    g.add_argument(
+        "--var-mode",
+        choices=("full", "sensitivity"),
+        help="full revaluation (default) or key-rate sensitivities + convexity",
+    )
+    g.add_argument(
+        "--var-floor-pct",
+        type=float,
+        help="VaR floor, %% of gross market value (ASSUMED placeholder; default off)",
+    )
+    g.add_argument(
+        "--var-addon-pct",
+        type=float,
+        help="add-on, %% of gross notional (ASSUMED placeholder; default off)",
+    )
+    s = parser.add_argument_group("SPAN model (CME-like)")
+    s.add_argument(
+        "--span-params",
+        metavar="FILE|default|calibrated",
+        help="SPAN parameter set: the illustrative default, calibrated to the "
+        "history, or a parameter file",
+    )
+    s.add_argument(
+        "--span-shown",
+        choices=("initial", "maintenance"),
+        help="which SPAN requirement to use (default initial = maintenance x 1.10)",
+    )
+    a = parser.add_argument_group("arrangement")
+    a.add_argument(
+        "--arrangement",
+        choices=("house", "customer"),
+        help="house: one combined portfolio; customer: each account apart",
+    )
+    a.add_argument("--cap", type=fraction, help="cap on the applied savings (default 0.8)")
+    a.add_argument(
+        "--savings-basis",
+        choices=("sum_of_legs", "own_leg"),
+        help="denominator of each model's savings percentage (default sum_of_legs)",
+    )
+    a.add_argument("--ficc-model", choices=("var", "span"), help="model standing for FICC")
+    a.add_argument("--cme-model", choices=("var", "span"), help="model standing for CME")
+
+
+def read_params_file(path: str | None) -> dict:
+    """Sections of a TOML or JSON parameters file (unknown sections are an error)."""
+    if not path:
+        return {}
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+        data = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
+    except FileNotFoundError as exc:
+        raise CliError(f"parameters file {path} not found") from exc
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise CliError(f"parameters file {path}: {exc}") from exc
+    unknown = set(data) - set(PARAM_SECTIONS)
+    if unknown:
+        raise CliError(
+            f"parameters file {path}: unknown sections {sorted(unknown)}; "
+            f"use {', '.join(PARAM_SECTIONS)}"
+        )
+    return data
+
+
+def _pick(cli_value, section: dict, key: str, default):
+    if cli_value is not None:
+        return cli_value
+    return section.get(key, default)
+
+
+def settings_from_args(args: argparse.Namespace):
+    """(ArrangementSettings, VarSettings, span choice, span_shown, ficc_model, cme_model)."""
+    params = read_params_file(getattr(args, "params", None))
+    a, v, s, r = (params.get(k, {}) for k in PARAM_SECTIONS)
+    defaults = VarSettings()
+    stress_window = args.stress_window or v.get("stress_window")
+    if stress_window:
+        stress_window = tuple(dt.date.fromisoformat(str(d)) for d in stress_window)
+    try:
+        var = VarSettings(
+            confidence=_pick(args.var_confidence, v, "confidence", defaults.confidence),
+            horizon_days=_pick(args.var_horizon, v, "horizon_days", defaults.horizon_days),
+            lookback_years=_pick(
+                args.var_lookback_years, v, "lookback_years", defaults.lookback_years
+            ),
+            stress=False if args.no_stress else v.get("stress", True),
+            stress_window=stress_window,
+            mode=_pick(args.var_mode, v, "mode", defaults.mode),
+            floor_pct=_pick(args.var_floor_pct, v, "floor_pct", 0.0),
+            addon_pct=_pick(args.var_addon_pct, v, "addon_pct", 0.0),
+        )
+        arrangement = ArrangementSettings(
+            cap=_pick(args.cap, a, "cap", 0.8),
+            savings_basis=_pick(args.savings_basis, a, "savings_basis", "sum_of_legs"),
+            arrangement=_pick(args.arrangement, a, "arrangement", "house"),
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    span = _pick(args.span_params, s, "params", "default")
+    shown = _pick(args.span_shown, s, "shown", None)
+    ficc = _pick(args.ficc_model, r, "ficc_model", "var")
+    cme = _pick(args.cme_model, r, "cme_model", "span")
+    return arrangement, var, span, shown, ficc, cme
+
+
+def load_market(history_path: str | None, asof: dt.date | None) -> Market:
+    """The embedded default market, or a market from a history file at ``asof``."""
+    from xmsim.defaults import default_market, market_from_history
+
+    if not history_path:
+        market = default_market()
+        if asof is not None and asof != market.asof:
+            try:
+                return market_from_history(market.history, asof)
+            except ValueError as exc:
+                raise CliError(str(exc)) from exc
+        return market
+    from xmsim.history import load_history
+
+    try:
+        history = load_history(history_path)
+    except FileNotFoundError as exc:
+        raise CliError(f"history file {history_path} not found") from exc
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        return market_from_history(history, asof or history.end)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def load_portfolio_or_exit(path: str, asof: dt.date, quiet: bool = False) -> Portfolio:
+    """Load a portfolio; row errors and warnings go to stderr, valid rows are used."""
+    from xmsim.loader import load_portfolio
+
+    if not Path(path).is_file():
+        raise CliError(f"portfolio file {path} not found")
+    res = load_portfolio(path, asof=asof)
+    if not quiet:
+        for i in res.issues:
+            where = "file" if i.row is None else f"row {i.row}"
+            col = f", column {i.column}" if i.column else ""
+            val = f", value {i.value!r}" if i.value else ""
+            print(f"{i.severity}: {where}{col}{val}: {i.message}", file=sys.stderr)
+        if res.issues:
+            print(res.summary(), file=sys.stderr)
+    if not len(res.portfolio):
+        raise CliError(f"{path}: no valid positions to margin")
+    return res.portfolio
+
+
+def write_output(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+class Progress:
+    """A stage progress bar on stderr when it is a terminal (silent otherwise)."""
+
+    def __init__(self, stages: int, enabled: bool | None = None) -> None:
+        self.stages = stages
+        self.done = 0
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        width = 30
+        filled = round(width * self.done / self.stages)
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if self.done >= self.stages else ""
+        sys.stderr.write(f"\r[{bar}] {self.done}/{self.stages} {label:<40}{end}")
+        sys.stderr.flush()

@@ -1,0 +1,108 @@
+"""``python -m xmsim risk``: price, market value, DV01 and key-rate DV01s per position."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from xmsim.commands._common import (
+    CliError,
+    add_market_arguments,
+    load_market,
+    load_portfolio_or_exit,
+    write_output,
+)
+
+TABLE_COLUMNS = ("row", "description", "quantity", "price", "market_value_usd", "dv01_usd",
+                 "ctd_or_reference", "conversion_factor")  # fmt: skip
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "risk", help="price, market value, DV01 and key-rate DV01s per position",
+        description="Per position: clean price (futures: futures price from the CTD), market "
+                    "value, DV01 (USD per bp fall in yields), key-rate DV01s at the Treasury "
+                    "tenors, and for futures the CTD and conversion factor used.",
+    )  # fmt: skip
+    p.add_argument("portfolio", help="portfolio file (CSV or XLSX)")
+    add_market_arguments(p)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--out", metavar="FILE")
+    p.set_defaults(func=main)
+
+
+def risk_frame(portfolio, market):
+    """The per-position risk table (shared with the app's exports)."""
+    from xmsim.risk import build_book, position_risk
+    from xmsim.simulate import LEG_NAMES  # noqa: F401  (keeps one vocabulary for legs)
+
+    book = build_book(portfolio, market.curve)
+    rr = position_risk(book, market.curve)
+    import pandas as pd
+
+    from xmsim.market import TENORS
+
+    frame = pd.DataFrame(
+        {
+            "row": [p.row for p in portfolio],
+            "account": [p.account for p in portfolio],
+            "description": [p.description for p in portfolio],
+            "quantity": [p.quantity for p in portfolio],
+            "price": book.terms.price,
+            "market_value_usd": book.terms.market_value_usd,
+            "dv01_usd": rr.dv01_usd,
+            "convexity_usd_per_bp2": rr.convexity_usd,
+            "ctd_or_reference": book.terms.ctd,
+            "conversion_factor": book.terms.cf,
+        }
+    )
+    for j, t in enumerate(TENORS):
+        frame[f"krd_{t}"] = rr.krd_usd[:, j]
+    return frame
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        market = load_market(args.history, args.asof)
+        portfolio = load_portfolio_or_exit(args.portfolio, market.asof)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    frame = risk_frame(portfolio, market)
+    if args.format == "json":
+        records = frame.replace({np.nan: None}).to_dict(orient="records")
+        text = json.dumps(
+            {"asof": market.asof.isoformat(), "curve": market.curve.label, "positions": records},
+            indent=2,
+        )
+    elif args.format == "csv":
+        text = frame.to_csv(index=False)
+    else:
+        shown = frame[list(TABLE_COLUMNS)].copy()
+        total = {
+            "row": "",
+            "description": "TOTAL",
+            "quantity": np.nan,
+            "price": np.nan,
+            "market_value_usd": frame.market_value_usd.sum(),
+            "dv01_usd": frame.dv01_usd.sum(),
+            "ctd_or_reference": "",
+            "conversion_factor": np.nan,
+        }
+        import pandas as pd
+
+        shown = pd.concat([shown, pd.DataFrame([total])], ignore_index=True)
+        text = (
+            f"as of {market.asof}; curve: {market.curve.label}\n"
+            f"DV01 = USD P&L for a 1 bp fall in yields (+ = long)\n"
+            + shown.to_string(
+                index=False,
+                na_rep="",
+                float_format=lambda x: f"{x:,.4f}" if abs(x) < 1000 else f"{x:,.0f}",
+            )
+        )
+    write_output(text, args.out)
+    return 0

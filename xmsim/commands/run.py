@@ -1,0 +1,171 @@
+"""``python -m xmsim run``: both CCPs' savings side by side and the applied percentage."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+import pandas as pd
+
+from xmsim.commands._common import (
+    CliError,
+    Progress,
+    add_engine_arguments,
+    add_market_arguments,
+    load_market,
+    load_portfolio_or_exit,
+    settings_from_args,
+    write_output,
+)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="margin a portfolio at both CCPs with and without cross-margining",
+        description="Margin a portfolio under the FICC-like VaR model and the CME-like SPAN "
+        "model, standalone and combined, and apply the arrangement (lower savings "
+        "percentage, capped; do no harm).",
+    )
+    p.add_argument("portfolio", help="portfolio file (CSV or XLSX, see README)")
+    add_market_arguments(p)
+    add_engine_arguments(p)
+    m = p.add_argument_group("other modes")
+    m.add_argument(
+        "--legacy",
+        action="store_true",
+        help="also show the 2000-era residual-offset calculation (house view)",
+    )
+    m.add_argument(
+        "--legacy-margin-rate",
+        type=float,
+        default=0.01,
+        help="legacy internal margin rate (default 0.01, the source's example)",
+    )
+    m.add_argument(
+        "--legacy-min-margin",
+        type=float,
+        default=0.25,
+        help="legacy minimum margin kept on offsets (default 0.25)",
+    )
+    m.add_argument(
+        "--fallback-prior-applied",
+        type=float,
+        metavar="FRACTION",
+        help="fallback mode: the prior day's applied percentage (0-1)",
+    )
+    m.add_argument(
+        "--fallback-prior-combined",
+        type=float,
+        metavar="USD",
+        help="fallback mode: the prior day's combined portfolio requirement",
+    )
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--out", metavar="FILE", help="write the output to FILE instead of stdout")
+    p.add_argument("--quiet", action="store_true", help="do not print row warnings")
+    p.set_defaults(func=main)
+
+
+def build_simulator(args: argparse.Namespace, progress: Progress | None = None):
+    """Market + RunConfig + Simulator from the parsed flags (shared with other commands)."""
+    from xmsim.simulate import RunConfig, Simulator, resolve_span_params
+
+    arrangement, var, span_choice, shown, ficc, cme = settings_from_args(args)
+    market = load_market(args.history, args.asof)
+    if progress:
+        progress.step("market ready")
+    try:
+        if span_choice in ("default", "calibrated"):
+            span = resolve_span_params(span_choice, market)
+        else:
+            span = resolve_span_params("file", market, path=span_choice)
+    except (OSError, ValueError, KeyError) as exc:
+        raise CliError(f"SPAN parameters: {exc}") from exc
+    if shown:
+        span = dataclasses.replace(span, shown=shown)
+    config = RunConfig(
+        arrangement=arrangement, var=var, span_params=span, ficc_model=ficc, cme_model=cme
+    )
+    try:
+        return market, Simulator(market, config)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def main(args: argparse.Namespace) -> int:
+    progress = Progress(4)
+    try:
+        market, sim = build_simulator(args, progress)
+        portfolio = load_portfolio_or_exit(args.portfolio, market.asof, quiet=args.quiet)
+        progress.step(f"{len(portfolio)} positions, {len(portfolio.accounts)} accounts")
+        result = sim.arrangement(portfolio)
+        progress.step("margins computed")
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    extra = {}
+    if args.legacy:
+        from xmsim.legacy import LegacySettings
+
+        legacy = sim.run(portfolio, details=False).legacy(
+            LegacySettings(margin_rate=args.legacy_margin_rate, min_margin=args.legacy_min_margin)
+        )
+        extra["legacy"] = {
+            "classes": legacy.to_frame().to_dict(orient="records"),
+            "before_usd": legacy.before_usd, "reduction_usd": legacy.reduction_total_usd,
+            "after_usd": legacy.after_usd,
+        }  # fmt: skip
+    if (args.fallback_prior_applied is None) != (args.fallback_prior_combined is None):
+        print(
+            "error: fallback mode needs both --fallback-prior-applied and "
+            "--fallback-prior-combined",
+            file=sys.stderr,
+        )
+        return 2
+    if args.fallback_prior_applied is not None:
+        from xmsim.crossmargin import fallback
+
+        fb = []
+        for a in result.accounts:
+            combined = a.var.combined if result.ficc_model == "var" else a.span.combined
+            out = fallback(
+                args.fallback_prior_applied,
+                args.fallback_prior_combined,
+                combined,
+                a.ficc_standalone + a.cme_standalone,
+            )
+            fb.append(
+                {
+                    "account": a.account,
+                    "applied": out.applied,
+                    "requirement_usd": out.requirement_usd,
+                    "reason": out.reason,
+                }
+            )
+        extra["fallback"] = fb
+    if args.format == "json":
+        text = json.dumps({**result.to_dict(), **extra}, indent=2)
+    elif args.format == "csv":
+        frame = result.to_frame()
+        totals = {
+            "account": "TOTAL",
+            **{k: v for k, v in result.totals.items() if k in frame.columns},
+        }
+        text = pd.concat([frame, pd.DataFrame([totals])], ignore_index=True).to_csv(index=False)
+    else:
+        from xmsim.reporting_text import arrangement_table
+
+        text = arrangement_table(result)
+        if "legacy" in extra:
+            lg = extra["legacy"]
+            text += (
+                f"\nlegacy residual-offset method: {lg['before_usd']:,.0f} -> "
+                f"{lg['after_usd']:,.0f} (reduction {lg['reduction_usd']:,.0f})\n"
+            )
+        for fb in extra.get("fallback", []):
+            text += f"\nfallback [{fb['account']}]: {fb['reason']}\n"
+    write_output(text, args.out)
+    progress.step("done")
+    return 0
