@@ -68,7 +68,8 @@ def test_rate_futures_have_no_conversion_factor(capsys):
         (("ZN", "four", "2034-08-15", "2026-12"), "cannot read coupon 'four'"),
         (("ZN", "400", "2034-08-15", "2026-12"), "out of range"),
         (("ZN", "4", "15/08/2034", "2026-12"), "cannot read maturity"),
-        (("ZN", "4", "2034-08-15", "Dec 2026"), "cannot read delivery month"),
+        (("ZN", "4", "2034-08-15", "Dek 2026"), "not a contract code"),
+        (("ZN", "4", "2034-08-15", "next year"), "cannot read 'next year' as a contract month"),
         (("ZN", "4", "2026-08-15", "2026-12"), "is not after the delivery month"),
     ],
 )
@@ -87,8 +88,12 @@ def test_bad_input_is_a_clear_error(capsys, argv, message):
         ("2026-12-18", dt.date(2026, 12, 1)),
         ("Z26", dt.date(2026, 12, 1)),
         ("h27", dt.date(2027, 3, 1)),
-        ("U6", dt.date(2026, 9, 1)),  # one-digit year: the next such year on or after today
-        ("H6", dt.date(2036, 3, 1)),
+        ("U6", dt.date(2026, 9, 1)),  # one-digit year: the loader's window [today-1, today+8]
+        ("H6", dt.date(2026, 3, 1)),
+        ("H5", dt.date(2025, 3, 1)),
+        ("H4", dt.date(2034, 3, 1)),
+        ("Dec 2026", dt.date(2026, 12, 1)),
+        ("ZNZ6", dt.date(2026, 12, 1)),
     ],
 )
 def test_parse_delivery_month(text, expected):

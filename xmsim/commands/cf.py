@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import sys
 
 from xmsim import contracts, futures
@@ -21,32 +20,12 @@ EXIT_USAGE = 2
 
 
 def parse_delivery_month(text: str, today: dt.date | None = None) -> dt.date:
-    """The first day of a delivery month from ``YYYY-MM``, ``YYYY-MM-DD`` or a CME month code.
+    """The first day of a delivery month, read by the upload loader's one rule
+    (``2026-12``, ``Dec-26``, ``Z26``, ``ZNZ6``; a one-digit year is the year in
+    [today.year − 1, today.year + 8] ending in that digit)."""
+    from xmsim.loader import parse_expiry
 
-    ``Z26`` is December 2026; in ``Z6`` the one-digit year means the first such month from
-    ``today``'s month on (default: the system date).
-    """
-    s = text.strip().upper()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", s)
-    if m:
-        year, month = int(m.group(1)), int(m.group(2))
-        if 1 <= month <= 12:
-            return dt.date(year, month, 1)
-    m = re.fullmatch(r"([FGHJKMNQUVXZ])(\d{1,2})", s)
-    if m:
-        month = MONTH_CODES.index(m.group(1)) + 1
-        digits = m.group(2)
-        today = today or dt.date.today()
-        if len(digits) == 2:
-            year = 2000 + int(digits)
-        else:
-            year = today.year - today.year % 10 + int(digits)
-            if (year, month) < (today.year, today.month):
-                year += 10
-        return dt.date(year, month, 1)
-    raise ValueError(
-        f"cannot read delivery month {text!r}: use YYYY-MM (2026-12) or a CME code (Z26)"
-    )
+    return parse_expiry(text, today or dt.date.today())[0]
 
 
 def _parse_date(text: str, what: str) -> dt.date:
