@@ -20,6 +20,7 @@ under the curve model, and pricing many positions under many scenarios is two ar
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -169,195 +170,168 @@ def build_book(
     Positions the pricer cannot model (an ineligible product without coupon and maturity) get
     zero weights and ``terms.priced == False``; callers report them, never silently.
     """
-    asof = curve.asof
-    settle = dates.settlement_date(asof)
-    positions = portfolio.positions
-    n = len(positions)
-    numer = np.zeros((n, N_NODES))
-    den_idx = np.zeros(n, dtype=np.int64)
-    den_w = np.zeros(n)
-    scale = np.zeros(n)
-    price = np.full(n, np.nan)
-    mv = np.zeros(n)
-    notional = np.zeros(n)
-    cfs = np.full(n, np.nan)
-    ctd = [""] * n
-    priced = np.zeros(n, dtype=bool)
-    ytm = np.full(n, np.nan)
-    base_df = discount_nodes(curve.yields)
-
-    bond_rows, bond_cpn, bond_mat, bond_kind, bond_end = [], [], [], [], []
-    for i, p in enumerate(positions):  # classification only; pricing below is vectorised
+    b = _Builder(portfolio.positions, curve, ctd_overrides or {})
+    cash, futures_rows = [], []
+    for i, p in enumerate(b.positions):  # classification only; pricing is vectorised
         if p.product == FUTURE:
-            continue
-        if p.coupon_pct is None and p.product == "BILL" and p.maturity is not None:
-            cpn = 0.0
-        elif p.coupon_pct is None or p.maturity is None:
-            ctd[i] = "not modelled: needs coupon and maturity"
-            continue
+            futures_rows.append(i)
+        elif p.maturity is None or (p.coupon_pct is None and p.product != "BILL"):
+            b.ctd[i] = "not modelled: needs coupon and maturity"
+        elif p.maturity <= b.settle:
+            b.ctd[i] = "not modelled: matures before settlement"
         else:
-            cpn = p.coupon_pct / 100.0
-        if p.maturity <= settle:
-            ctd[i] = "not modelled: matures before settlement"
-            continue
-        bond_rows.append(i)
-        bond_cpn.append(cpn)
-        bond_mat.append(p.maturity)
-        bond_kind.append(p.product)
-        bond_end.append(p.end_date if p.product in (REPO, REVERSE_REPO) else None)
+            cash.append(i)
+    if cash:
+        b.add_cash(np.array(cash))
+    treasury = [
+        i for i in futures_rows if contracts.get_contract(b.positions[i].contract).is_treasury
+    ]
+    if treasury:
+        b.add_treasury_futures(np.array(treasury))
+    for i in sorted(set(futures_rows) - set(treasury)):  # two node weights each
+        b.add_rate_future(i)
+    return b.finish()
 
-    if bond_rows:
-        _stack_cash(
-            np.array(bond_rows),
-            np.array(bond_cpn),
-            np.array(bond_mat, dtype="datetime64[D]"),
-            bond_kind,
-            bond_end,
-            positions,
-            settle,
-            base_df,
-            numer,
-            scale,
-            price,
-            mv,
-            notional,
-            priced,
-            ytm,
+
+class _Builder:
+    """Accumulates the arrays of a :class:`PricingBook`, one product family at a time."""
+
+    def __init__(self, positions, curve: ParCurve, overrides) -> None:
+        n = len(positions)
+        self.positions = positions
+        self.curve = curve
+        self.overrides = overrides
+        self.settle = dates.settlement_date(curve.asof)
+        self.base_df = discount_nodes(curve.yields)
+        self.numer = np.zeros((n, N_NODES))
+        self.den_idx = np.zeros(n, dtype=np.int64)
+        self.den_w = np.zeros(n)
+        self.scale = np.zeros(n)
+        self.price = np.full(n, np.nan)
+        self.mv = np.zeros(n)
+        self.notional = np.zeros(n)
+        self.cf = np.full(n, np.nan)
+        self.ctd = [""] * n
+        self.priced = np.zeros(n, dtype=bool)
+        self.years = np.full(n, np.nan)
+
+    def _df(self, idx, w):
+        return self.base_df[idx] * (1.0 - w) + self.base_df[idx + 1] * w
+
+    def add_cash(self, rows: np.ndarray) -> None:
+        """UST (and ineligible cash priced as nominal Treasuries), REPO, REVERSE_REPO."""
+        ps = [self.positions[i] for i in rows]
+        cpn = np.array([(p.coupon_pct or 0.0) / 100.0 for p in ps])
+        mat = np.array([p.maturity for p in ps], dtype="datetime64[D]")
+        kinds = np.array([p.product for p in ps])
+        face = np.array([p.quantity for p in ps], dtype=float)
+        is_repo = np.isin(kinds, [REPO, REVERSE_REPO])
+        end = np.array(
+            [p.end_date if r else self.settle for p, r in zip(ps, is_repo, strict=True)],
+            dtype="datetime64[D]",
         )
-    fut_rows = [i for i, p in enumerate(positions) if p.product == FUTURE]
-    if fut_rows:
-        _stack_futures(
-            fut_rows,
-            positions,
-            curve,
-            settle,
-            base_df,
-            ctd_overrides or {},
-            numer,
-            den_idx,
-            den_w,
-            scale,
-            price,
-            notional,
-            cfs,
-            ctd,
-            priced,
-            ytm,
+        cf = bonds.stack_cashflows(cpn, mat, self.settle)
+        local = np.zeros((rows.size, N_NODES))
+        full = np.zeros((rows.size, N_NODES))
+        # forward legs keep only the flows after the close date, less the forward price there
+        forward_amounts = np.where(is_repo[:, None] & ~(cf.dates > end[:, None]), 0.0, cf.amounts)
+        _add_flows(local, np.arange(rows.size), cf.times, forward_amounts)
+        _add_flows(full, np.arange(rows.size), cf.times, cf.amounts)
+        if np.any(is_repo):
+            idx, w = node_weights(_schedule_time(cf, end)[0])
+            k_fwd = (local @ self.base_df) / self._df(idx, w)  # forward dirty price per 100
+            r = np.flatnonzero(is_repo)
+            local[r, idx[r]] -= k_fwd[r] * (1 - w[r])
+            local[r, idx[r] + 1] -= k_fwd[r] * w[r]
+        dirty = full @ self.base_df
+        sign = np.where(kinds == REVERSE_REPO, -1.0, 1.0)
+        self.numer[rows] = local
+        self.scale[rows] = sign * face / 100.0
+        self.price[rows] = dirty - cf.accrued
+        self.mv[rows] = np.where(is_repo, 0.0, face * dirty / 100.0)
+        self.notional[rows] = face * sign
+        self.priced[rows] = True
+        self.years[rows] = (mat - np.datetime64(self.settle, "D")).astype(float) / DAYS_PER_YEAR
+
+    def add_treasury_futures(self, rows: np.ndarray) -> None:
+        """Treasury futures: CTD forward dirty price at delivery / CF (one CTD per month)."""
+        ps = [self.positions[i] for i in rows]
+        keys = sorted({(p.contract, p.expiry) for p in ps})
+        key_pos = {k: j for j, k in enumerate(keys)}
+        ctds = [ctd_for(code, expiry, self.curve, self.overrides) for code, expiry in keys]
+        cpn = np.array([c[0] for c in ctds])
+        conv = np.array(
+            [
+                futures.conversion_factor(code, c[0], c[1], expiry)
+                for (code, expiry), c in zip(keys, ctds, strict=True)
+            ]
         )
-    terms = PositionTerms(price, mv, notional, cfs, tuple(ctd), priced, ytm)
-    book = PricingBook(numer, den_idx, den_w, scale, np.zeros(n), base_df, terms, asof, settle)
-    base = book.values(base_df)[0]
-    return PricingBook(numer, den_idx, den_w, scale, base, base_df, terms, asof, settle)
-
-
-def _stack_cash(
-    rows,
-    cpn,
-    mat,
-    kinds,
-    ends,
-    positions,
-    settle,
-    base_df,
-    numer,
-    scale,
-    price,
-    mv,
-    notional,
-    priced,
-    ytm,
-):
-    cf = bonds.stack_cashflows(cpn, mat, settle)
-    face = np.array([positions[i].quantity for i in rows], dtype=float)
-    kinds = np.array(kinds)
-    is_repo = np.isin(kinds, [REPO, REVERSE_REPO])
-    end = np.array([e if e is not None else settle for e in ends], dtype="datetime64[D]")
-    amounts = cf.amounts.copy()
-    # forward legs keep only the flows after the close date
-    amounts[is_repo] = np.where(cf.dates[is_repo] > end[is_repo, None], amounts[is_repo], 0.0)
-    local = np.zeros((rows.size, N_NODES))
-    _add_flows(local, np.arange(rows.size), cf.times, amounts)
-    if np.any(is_repo):
-        t_end, _ = _schedule_time(cf, end)
-        idx, w = node_weights(t_end)
-        df_end = base_df[idx] * (1 - w) + base_df[idx + 1] * w
-        k_fwd = (local @ base_df) / df_end  # forward dirty price per 100 at the close
-        r = np.flatnonzero(is_repo)
-        local[r, idx[r]] -= k_fwd[r] * (1 - w[r])
-        local[r, idx[r] + 1] -= k_fwd[r] * w[r]
-    full = np.zeros((rows.size, N_NODES))
-    _add_flows(full, np.arange(rows.size), cf.times, cf.amounts)
-    dirty = full @ base_df
-    sign = np.where(kinds == REVERSE_REPO, -1.0, 1.0)
-    numer[rows] = local
-    scale[rows] = sign * face / 100.0
-    price[rows] = dirty - cf.accrued
-    mv[rows] = np.where(is_repo, 0.0, face * dirty / 100.0)
-    notional[rows] = face * sign
-    priced[rows] = True
-    ytm[rows] = (mat - np.datetime64(settle, "D")).astype(float) / DAYS_PER_YEAR
-
-
-def _stack_futures(
-    rows,
-    positions,
-    curve,
-    settle,
-    base_df,
-    overrides,
-    numer,
-    den_idx,
-    den_w,
-    scale,
-    price,
-    notional,
-    cfs,
-    ctd,
-    priced,
-    ytm,
-):
-    tsy = [i for i in rows if contracts.get_contract(positions[i].contract).is_treasury]
-    rate = [i for i in rows if i not in set(tsy)]
-    if tsy:
-        _stack_treasury_futures(
-            np.array(tsy),
-            positions,
-            curve,
-            settle,
-            base_df,
-            overrides,
-            numer,
-            den_idx,
-            den_w,
-            scale,
-            price,
-            notional,
-            cfs,
-            ctd,
-            ytm,
+        deliv = np.array(
+            [futures.delivery_date(code, expiry) for code, expiry in keys], dtype="datetime64[D]"
         )
-        priced[tsy] = True
-    for i in rate:  # a handful of rate contracts; each is two node weights
-        p = positions[i]
+        cf = bonds.stack_cashflows(
+            cpn, np.array([c[1] for c in ctds], dtype="datetime64[D]"), self.settle
+        )
+        t_del, frac = _schedule_time(cf, deliv)
+        kn = np.zeros((len(keys), N_NODES))
+        _add_flows(
+            kn, np.arange(len(keys)), cf.times, np.where(cf.dates > deliv[:, None], cf.amounts, 0.0)
+        )
+        idx, w = node_weights(t_del)
+        fwd_clean = (kn @ self.base_df) / self._df(idx, w) - 100.0 * cpn / 2.0 * frac
+        k = np.array([key_pos[(p.contract, p.expiry)] for p in ps])
+        face = np.array([contracts.get_contract(p.contract).face_usd for p in ps])
+        qty = np.array([p.quantity for p in ps], dtype=float)
+        self.numer[rows] = kn[k]
+        self.den_idx[rows], self.den_w[rows] = idx[k], w[k]
+        self.scale[rows] = qty * face / 100.0 / conv[k]
+        self.price[rows] = fwd_clean[k] / conv[k]
+        self.notional[rows] = qty * face
+        self.cf[rows] = conv[k]
+        self.years[rows] = t_del[k]
+        self.priced[rows] = True
+        for i, kk in zip(rows, k, strict=True):
+            self.ctd[i] = ctds[kk][2]
+
+    def add_rate_future(self, i: int) -> None:
+        """SR3 / SR1 / ZQ: value = −contracts × $/bp × 1e4 × R, R the simple act/360 forward
+        over the reference period (only its unfixed part once the period has started)."""
+        p = self.positions[i]
         spec = contracts.get_contract(p.contract)
         start, end = contracts.reference_period(spec.code, p.expiry)
         tau = (end - start).days / 360.0
-        t1, t2 = max(_years(settle, start), 0.0), max(_years(settle, end), 1e-6)
-        remaining = min(1.0, (t2 - t1) / max(_years(settle, end) - _years(settle, start), 1e-9))
-        idx1, w1 = node_weights(np.array([t1]))
-        idx2, w2 = node_weights(np.array([t2]))
-        numer[i, idx1[0]] += 1 - w1[0]
-        numer[i, idx1[0] + 1] += w1[0]
-        den_idx[i], den_w[i] = idx2[0], w2[0]
-        scale[i] = -p.quantity * spec.usd_per_bp * 1e4 / tau * remaining
-        df1 = base_df[idx1[0]] * (1 - w1[0]) + base_df[idx1[0] + 1] * w1[0]
-        df2 = base_df[idx2[0]] * (1 - w2[0]) + base_df[idx2[0] + 1] * w2[0]
-        fwd = (df1 / df2 - 1.0) / tau
-        price[i] = 100.0 - 100.0 * fwd
-        notional[i] = p.quantity * spec.face_usd
-        ctd[i] = f"reference {start:%Y-%m-%d} to {end:%Y-%m-%d}"
-        priced[i] = True
-        ytm[i] = t2
+        t_start, t_end = _years(self.settle, start), _years(self.settle, end)
+        t1, t2 = max(t_start, 0.0), max(t_end, 1e-6)
+        remaining = min(1.0, (t2 - t1) / max(t_end - t_start, 1e-9))
+        (i1,), (w1,) = node_weights(np.array([t1]))
+        (i2,), (w2,) = node_weights(np.array([t2]))
+        self.numer[i, i1] += 1 - w1
+        self.numer[i, i1 + 1] += w1
+        self.den_idx[i], self.den_w[i] = i2, w2
+        self.scale[i] = -p.quantity * spec.usd_per_bp * 1e4 / tau * remaining
+        fwd = (self._df(i1, w1) / self._df(i2, w2) - 1.0) / tau
+        self.price[i] = 100.0 - 100.0 * fwd
+        self.notional[i] = p.quantity * spec.face_usd
+        self.ctd[i] = f"reference {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+        self.priced[i] = True
+        self.years[i] = t2
+
+    def finish(self) -> PricingBook:
+        terms = PositionTerms(
+            self.price, self.mv, self.notional, self.cf, tuple(self.ctd), self.priced, self.years
+        )
+        book = PricingBook(
+            self.numer,
+            self.den_idx,
+            self.den_w,
+            self.scale,
+            np.zeros(self.scale.size),
+            self.base_df,
+            terms,
+            self.curve.asof,
+            self.settle,
+        )
+        return dataclasses.replace(book, base_value_usd=book.values(self.base_df)[0])
 
 
 def ctd_for(
@@ -379,59 +353,6 @@ def ctd_for(
     settle = dates.settlement_date(curve.asof)
     cpn = float(par_yields_at(curve.yields, np.array([_years(settle, maturity)]))[0])
     return cpn, maturity, f"proxy CTD {cpn * 100:.3f}% {maturity} (par coupon, ASSUMED)"
-
-
-def _stack_treasury_futures(
-    rows,
-    positions,
-    curve,
-    settle,
-    base_df,
-    overrides,
-    numer,
-    den_idx,
-    den_w,
-    scale,
-    price,
-    notional,
-    cfs,
-    ctd,
-    ytm,
-):
-    keys = sorted({(positions[i].contract, positions[i].expiry) for i in rows})
-    key_pos = {k: j for j, k in enumerate(keys)}
-    cpn, mat, desc, cf_list, deliv = [], [], [], [], []
-    for code, expiry in keys:  # one entry per contract month, not per position
-        c, m, d = ctd_for(code, expiry, curve, overrides)
-        cpn.append(c)
-        mat.append(m)
-        desc.append(d)
-        cf_list.append(futures.conversion_factor(code, c, m, expiry))
-        deliv.append(futures.delivery_date(code, expiry))
-    cf = bonds.stack_cashflows(np.array(cpn), np.array(mat, dtype="datetime64[D]"), settle)
-    deliv_arr = np.array(deliv, dtype="datetime64[D]")
-    t_del, frac = _schedule_time(cf, deliv_arr)
-    amounts = np.where(cf.dates > deliv_arr[:, None], cf.amounts, 0.0)
-    kn = np.zeros((len(keys), N_NODES))
-    _add_flows(kn, np.arange(len(keys)), cf.times, amounts)
-    idx, w = node_weights(t_del)
-    df_del = base_df[idx] * (1 - w) + base_df[idx + 1] * w
-    fwd_dirty = (kn @ base_df) / df_del
-    accrued_del = 100.0 * np.array(cpn) / 2.0 * frac
-    conv = np.array(cf_list)
-    fut_price = (fwd_dirty - accrued_del) / conv
-    k = np.array([key_pos[(positions[i].contract, positions[i].expiry)] for i in rows])
-    face = np.array([contracts.get_contract(positions[i].contract).face_usd for i in rows])
-    qty = np.array([positions[i].quantity for i in rows], dtype=float)
-    numer[rows] = kn[k]
-    den_idx[rows], den_w[rows] = idx[k], w[k]
-    scale[rows] = qty * face / 100.0 / conv[k]
-    price[rows] = fut_price[k]
-    notional[rows] = qty * face
-    cfs[rows] = conv[k]
-    ytm[rows] = t_del[k]
-    for i, kk in zip(rows, k, strict=True):
-        ctd[i] = desc[kk]
 
 
 @dataclass(frozen=True, slots=True)
