@@ -237,10 +237,16 @@ def dv01_neutral_hedge(
     """The futures trade that flattens the eligible book's DV01 with one contract.
 
     Contracts = −(DV01 of the FICC and CME eligible legs) / DV01 of one contract, rounded to a
-    whole number; the returned position is the trade to add (may be 0 contracts).
+    whole number; the returned position is the trade to add (may be 0 contracts). Without an
+    ``expiry`` the month already held in that contract is used, else the front month.
     """
     code = contracts.get_contract(contract).code
-    expiry = expiry or contracts.front_month(code, sim.asof)
+    if expiry is None:  # the month already held in that contract (most contracts), else front
+        held: dict[dt.date, float] = {}
+        for p in sim.portfolio:
+            if p.is_future and p.contract == code:
+                held[p.expiry] = held.get(p.expiry, 0.0) + abs(p.quantity)
+        expiry = max(held, key=held.get) if held else contracts.front_month(code, sim.asof)
     trade = Position(FUTURE, 1.0, contract=code, expiry=expiry, label="DV01-neutral hedge")
     one = position_risk(build_book(Portfolio((trade,)), sim.market.curve), sim.market.curve)
     eligible = (sim.legs == LEG_FICC) | (sim.legs == LEG_CME)
