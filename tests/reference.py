@@ -35,7 +35,7 @@ class SlowCurve:
         self.par = list(par)
         self.half = []
         annuity = 0.0
-        for k in range(1, 61):
+        for k in range(1, 63):
             c = par_at(self.par, 0.5 * k) / 2
             df = (1 - c * annuity) / (1 + c)
             self.half.append(df)
@@ -45,7 +45,7 @@ class SlowCurve:
         t = m / 12
         if t <= 0.5:
             return 1.0 / (1.0 + par_at(self.par, t) * t)
-        k = min(math.ceil(t * 2 - 1e-12), 60)  # right half-year node index (1-based)
+        k = min(math.ceil(t * 2 - 1e-12), 62)  # right half-year node index (1-based)
         t_hi = 0.5 * k
         t_lo = t_hi - 0.5
         df_lo, df_hi = self.half[k - 2] if k >= 2 else None, self.half[k - 1]
@@ -55,8 +55,8 @@ class SlowCurve:
         return math.exp(math.log(df_lo) * (1 - w) + math.log(df_hi) * w)
 
     def df(self, t: float) -> float:
-        t = min(max(t, 0.0), 30.0)
-        m = min(int(t * 12), 359)
+        t = min(max(t, 0.0), 31.0)
+        m = min(int(t * 12), 371)
         w = t * 12 - m
         return self.node(m) * (1 - w) + self.node(m + 1) * w
 

@@ -265,3 +265,12 @@ def test_run_table_and_csv_and_errors(tmp_path, capsys):
         cli.main(["run", str(SAMPLES / "basis_trade.csv"), "--cap", "0.5", "--format", "json"]) == 0
     )
     assert json.loads(capsys.readouterr().out)["accounts"][0]["applied"] == 0.5
+
+
+def test_a_bond_the_pricer_cannot_value_is_listed_not_counted_as_zero(market, sim_house):
+    far = Position(UST, 1e6, coupon_pct=4.0, maturity=dt.date(2058, 8, 15), row=7)
+    a = sim_house.arrangement(Portfolio((far, NOTE))).accounts[0]
+    assert [r.row for r in a.ineligible] == [7]
+    assert "not modelled" in a.ineligible[0].reason and "31 years" in a.ineligible[0].reason
+    alone = sim_house.arrangement(Portfolio((NOTE,))).accounts[0]
+    assert a.total_before == pytest.approx(alone.total_before)

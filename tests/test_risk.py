@@ -201,3 +201,40 @@ def test_unpriceable_ineligible_rows_are_flagged_not_dropped():
     assert not book.terms.priced[0]
     assert "not modelled" in book.terms.ctd[0]
     assert book.base_value_usd[0] == 0.0
+
+
+def test_grouped_pnl_equals_the_sum_of_position_pnl():
+    """The aggregate-then-price batch path is exact against pricing each position."""
+    par = 0.035 + 0.015 * np.sort(RNG.random(13))
+    curve = _curve(par)
+    pf = Portfolio(
+        [_ust(c, m) for c, m in _random_bonds(30)]
+        + [
+            Position(FUTURE, q, contract=c, expiry=e)
+            for q, c, e in (
+                (12, "ZN", dt.date(2026, 12, 1)),
+                (-7, "ZN", dt.date(2026, 12, 1)),
+                (5, "ZB", dt.date(2026, 9, 1)),
+                (-9, "SR3", dt.date(2027, 3, 1)),
+                (4, "ZQ", dt.date(2026, 10, 1)),
+            )
+        ]
+        + [
+            Position(
+                REPO,
+                5e6,
+                coupon_pct=4.0,
+                maturity=dt.date(2030, 5, 15),
+                end_date=dt.date(2026, 9, 15),
+            )
+        ]
+    )
+    book = risk.build_book(pf, curve)
+    df = discount_nodes(par + 1e-4 * RNG.standard_normal((50, 13)))
+    groups = RNG.integers(0, 4, book.n_positions)
+    per_position = book.pnl(df)
+    expected = np.stack([per_position[:, groups == g].sum(axis=1) for g in range(4)], axis=1)
+    np.testing.assert_allclose(book.pnl_by_group(df, groups, 4), expected, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        book.portfolio_pnl(df), per_position.sum(axis=1), rtol=1e-9, atol=1e-6
+    )

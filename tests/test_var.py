@@ -174,3 +174,15 @@ def test_floor_and_addons_are_separate_components(engine):
     assert res.var_usd == pytest.approx(base.var_usd)
     assert res.margin_usd == pytest.approx(sum(res.components.values()))
     assert res.margin_usd > base.margin_usd
+
+
+@pytest.mark.parametrize("mode", ["full", "sensitivity"])
+def test_grouped_pnl_paths_equal_per_position_sums(engine, mode):
+    eng = VarEngine(engine.market, VarSettings(mode=mode))
+    book = eng.book(_book(eng.asof) + MIXED)
+    groups = np.arange(book.n_positions) % 3
+    per_position = eng.pnl_matrix(book)
+    expected = np.stack([per_position[:, groups == g].sum(axis=1) for g in range(3)], axis=1)
+    np.testing.assert_allclose(eng.pnl_by_group(book, groups, 3), expected, rtol=1e-9, atol=1e-6)
+    rows = np.array([5, 17])
+    np.testing.assert_allclose(eng.pnl_matrix(book, rows), per_position[rows], rtol=1e-12)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from xmsim.eligibility import CME, FICC, classify_portfolio
 from xmsim.portfolio import CASH_PRODUCTS, HOUSE, Portfolio
-from xmsim.risk import PricingBook
+from xmsim.risk import PositionTerms, PricingBook
 
 HOUSE_ARRANGEMENT = "house"
 CUSTOMER_ARRANGEMENT = "customer"
@@ -239,17 +239,31 @@ def applied_percentage(s_ficc: float, s_cme: float, cap: float) -> tuple[float, 
 
 
 def assign_legs(
-    portfolio: Portfolio, asof: dt.date, priced: np.ndarray | None = None
+    portfolio: Portfolio, asof: dt.date, terms: PositionTerms | None = None
 ) -> tuple[np.ndarray, tuple[IneligibleRow | None, ...]]:
-    """LEG_* code per position from the one eligibility function, and ineligible rows."""
+    """LEG_* code per position from the one eligibility function, and ineligible rows.
+
+    With the pricer's ``terms``, positions it could not value are listed (with its note) and
+    left out of every leg instead of counting as zero risk.
+    """
     legs = np.full(len(portfolio), LEG_NONE, dtype=np.int64)
     rows: list[IneligibleRow | None] = []
     for i, (p, e) in enumerate(zip(portfolio, classify_portfolio(portfolio, asof), strict=True)):
-        if e.eligible:
+        modelled = terms is None or bool(terms.priced[i])
+        if e.eligible and modelled:
             legs[i] = LEG_FICC if e.ccp == FICC else LEG_CME
             rows.append(None)
             continue
-        modelled = priced is None or bool(priced[i])
+        if e.eligible:  # eligible but the pricer cannot value it: shown, never silently zero
+            rows.append(
+                IneligibleRow(
+                    p.row,
+                    p.description,
+                    e.ccp or "",
+                    f"{terms.ctd[i]} (no margin computed, not in any total)",
+                )
+            )
+            continue
         legs[i] = (
             (LEG_INELIGIBLE_FICC if e.home_ccp == FICC else LEG_INELIGIBLE_CME)
             if modelled
@@ -309,10 +323,14 @@ def run_arrangement(
         acc_idx = np.array([lookup[p.account] for p in portfolio], dtype=np.int64)
     else:
         acc_idx = np.zeros(len(portfolio), dtype=np.int64)
-    legs, inel = assign_legs(portfolio, asof, book.terms.priced)
+    legs, inel = assign_legs(portfolio, asof, book.terms)
     n_acc = len(names)
     margins = {k: m.leg_margins(portfolio, book, acc_idx, legs, n_acc) for k, m in models.items()}
 
+    inel_by_account: dict[int, tuple[IneligibleRow, ...]] = {}
+    for r, a in zip(inel, acc_idx, strict=True):
+        if r is not None:
+            inel_by_account[int(a)] = (*inel_by_account.get(int(a), ()), r)
     results = []
     for j, name in enumerate(names):  # per-account bookkeeping on already-computed arrays
         var_view, s_var_ficc = _view(margins["var"], j, settings.savings_basis, FICC)
@@ -336,7 +354,7 @@ def run_arrangement(
         before = f_alone + c_alone + in_f + in_c
         f_req, c_req = f_alone * (1.0 - applied), c_alone * (1.0 - applied)
         after = f_req + c_req + in_f + in_c
-        rows = tuple(r for r, a in zip(inel, acc_idx, strict=True) if r is not None and a == j)
+        rows = inel_by_account.get(j, ())
         results.append(
             AccountResult(
                 account=name,

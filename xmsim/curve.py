@@ -6,10 +6,10 @@ Construction [ASSUMED, documented in README]:
   beyond the first and last tenor.
 * Up to six months a par yield is a money-market (bill, bond-equivalent) rate:
   ``DF(t) = 1 / (1 + y(t) t)``.
-* From six months to 30 years the curve is bootstrapped on a semiannual grid from par bonds
+* From six months to 31 years the curve is bootstrapped on a semiannual grid from par bonds
   paying ``y/2`` every six months: ``DF_k = (1 - y_k/2 * sum_{j<k} DF_j) / (1 + y_k/2)``.
 * Between semiannual nodes discount factors are log-linear (constant forward rate); the result
-  is sampled on monthly *nodes* ``t = 0, 1/12, …, 30`` (and flat forward beyond 30 years).
+  is sampled on monthly *nodes* ``t = 0, 1/12, …, 31`` (par yields flat beyond 30 years).
 * Positions read the curve by **linear interpolation of DF between monthly nodes**, which makes
   every price a linear function of the node vector; the error against log-linear interpolation
   is below 3e-6 relative per cash flow at 5% rates.
@@ -24,11 +24,11 @@ import numpy as np
 from xmsim.market import TENOR_YEARS
 
 NODE_STEP_YEARS = 1.0 / 12.0
-MAX_YEARS = 30.0
+MAX_YEARS = 31.0  # a new 30-year bond plus settlement and a stub
 NODE_YEARS = np.arange(0, int(MAX_YEARS * 12) + 1) * NODE_STEP_YEARS
 NODE_YEARS.setflags(write=False)
 N_NODES = NODE_YEARS.size
-_HALF_YEARS = np.arange(1, int(MAX_YEARS * 2) + 1) * 0.5  # 0.5 … 30
+_HALF_YEARS = np.arange(1, int(MAX_YEARS * 2) + 1) * 0.5  # 0.5 … 31
 
 
 def par_yields_at(par: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -93,8 +93,8 @@ def discount_nodes(par: np.ndarray) -> np.ndarray:
 def node_weights(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Left node index and weight of the right node for linear DF interpolation.
 
-    Times beyond 30 years use the last interval's weights extended (flat forward is not linear,
-    so such times are clipped at 30y; no Treasury pays beyond 30 years from settlement).
+    Times are clipped to [0, MAX_YEARS]; :func:`xmsim.risk.build_book` refuses to price a bond
+    paying beyond MAX_YEARS rather than clip it.
 
     Parameters
     ----------

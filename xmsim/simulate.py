@@ -202,7 +202,7 @@ class Simulator:
         combined (eligible) portfolio of the whole file."""
         book = self.book(portfolio)
         result = self.arrangement(portfolio, book)
-        legs, _ = assign_legs(portfolio, self.market.asof, book.terms.priced)
+        legs, _ = assign_legs(portfolio, self.market.asof, book.terms)
         from xmsim.eligibility import classify_portfolio
 
         elig = tuple(

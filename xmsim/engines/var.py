@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from xmsim.curve import discount_nodes
 from xmsim.market import Market
@@ -112,28 +113,49 @@ class VarEngine:
     def book(self, portfolio: Portfolio) -> PricingBook:
         return build_book(portfolio, self.market.curve)
 
-    def pnl_matrix(self, book: PricingBook) -> np.ndarray:
-        """Position P&L per scenario [USD], shape (n_scenarios, n_positions)."""
+    def pnl_matrix(self, book: PricingBook, rows: np.ndarray | None = None) -> np.ndarray:
+        """Position P&L [USD], shape (n_scenarios, n_positions) (or (len(rows), n_positions)
+        for the scenarios ``rows`` only)."""
         if self.settings.mode == "full":
-            return book.pnl(self.scenario_df)
-        return self._sensitivity_pnl(book)
+            df = self.scenario_df if rows is None else self.scenario_df[rows]
+            return book.pnl(df)
+        k, c = self._sensitivity_terms(book)
+        shock_bp = self.scenarios.shocks * 1e4
+        linear = -(shock_bp if rows is None else shock_bp[rows]) @ k.T
+        return linear + 0.5 * c * linear**2
 
-    def _sensitivity_pnl(self, book: PricingBook) -> np.ndarray:
+    def _sensitivity_terms(self, book: PricingBook) -> tuple[np.ndarray, np.ndarray]:
+        """Key-rate DV01s K [USD per bp] (n_positions, n_tenors) and c = convexity / DV01²
+        [1/USD] (n_positions,).
+
+        A position's P&L for key-rate shocks s [bp] is −K·s plus the convexity of the parallel
+        shift with the same first-order P&L: ½ · convexity · (K·s / DV01)² = ½ c (K·s)².
+        """
         risk = position_risk(book, self.market.curve)
-        shock_bp = self.scenarios.shocks * 1e4  # (n_scen, n_tenors)
-        linear = -shock_bp @ risk.krd_usd.T  # (n_scen, n_pos)
-        dv01 = np.where(np.abs(risk.dv01_usd) > 1e-12, risk.dv01_usd, np.inf)
-        parallel_bp = -linear / dv01  # the parallel shift with the same first-order P&L
-        return linear + 0.5 * risk.convexity_usd * parallel_bp**2
+        dv01 = risk.dv01_usd
+        ok = np.abs(dv01) > 1e-12
+        c = np.where(ok, risk.convexity_usd / np.where(ok, dv01, 1.0) ** 2, 0.0)
+        return risk.krd_usd, c
 
     def pnl_by_group(self, book: PricingBook, group_ids: np.ndarray, n_groups: int) -> np.ndarray:
-        """P&L summed by group [USD], shape (n_scenarios, n_groups) (batch path)."""
+        """P&L summed by group [USD], shape (n_scenarios, n_groups) (batch path).
+
+        Full revaluation aggregates node weights per group before pricing; the sensitivity
+        mode sums each group's K and Σ c K Kᵀ, so a group's P&L is −s·K_g + ½ sᵀ Q_g s.
+        """
         if self.settings.mode == "full":
             return book.pnl_by_group(self.scenario_df, group_ids, n_groups)
-        pnl = self._sensitivity_pnl(book)
-        out = np.zeros((pnl.shape[0], n_groups))
-        np.add.at(out.T, np.asarray(group_ids), pnl.T)
-        return out
+        k, c = self._sensitivity_terms(book)
+        n_t = k.shape[1]
+        ind = sparse.csr_matrix(
+            (np.ones(k.shape[0]), (np.asarray(group_ids), np.arange(k.shape[0]))),
+            shape=(n_groups, k.shape[0]),
+        )
+        k_g = np.asarray(ind @ k)  # (n_groups, n_tenors)
+        q_g = np.asarray(ind @ (c[:, None] * (k[:, :, None] * k[:, None, :]).reshape(-1, n_t**2)))
+        s = self.scenarios.shocks * 1e4
+        ss = (s[:, :, None] * s[:, None, :]).reshape(s.shape[0], -1)
+        return -s @ k_g.T + 0.5 * ss @ q_g.T
 
     def margins_from_pnl(
         self,
@@ -152,13 +174,17 @@ class VarEngine:
         return self.run(portfolio, attribution=False).margin_usd
 
     def run(self, portfolio: Portfolio | PricingBook, attribution: bool = True) -> VarResult:
-        """Margin, P&L vector, worst scenarios, components and per-position contributions."""
+        """Margin, P&L vector, worst scenarios, components and per-position contributions.
+
+        The portfolio P&L comes from the aggregated path; per-position P&L is evaluated only in
+        the quantile's scenarios (component VaR) and, with ``attribution``, in every scenario
+        (incremental VaR).
+        """
         book = portfolio if isinstance(portfolio, PricingBook) else self.book(portfolio)
-        pnl_pos = self.pnl_matrix(book)
-        pnl = pnl_pos.sum(axis=1)
+        n_pos = book.n_positions
+        pnl = self.pnl_by_group(book, np.zeros(n_pos, dtype=np.int64), 1)[:, 0]
         losses = -pnl[:, None]
-        var_raw = float(loss_quantile(losses, self.settings.confidence)[0])
-        var = max(var_raw, 0.0)
+        var = max(float(loss_quantile(losses, self.settings.confidence)[0]), 0.0)
         gross_mv = float(np.abs(book.terms.market_value_usd).sum())
         gross_notional = float(np.abs(book.terms.notional_usd).sum())
         floor = self.settings.floor_pct / 100.0 * gross_mv
@@ -168,19 +194,17 @@ class VarEngine:
             "floor uplift (ASSUMED, off by default)": max(floor - var, 0.0),
             "add-ons (ASSUMED, off by default)": addon,
         }
-        margin = sum(components.values())
-        n_pos = book.n_positions
         comp = np.zeros(n_pos)
         incr = None
         if n_pos and var > 0:
             idx, wts = quantile_weights(losses, self.settings.confidence)
-            comp = -(wts[:, 0, None] * pnl_pos[idx[:, 0]]).sum(axis=0)
+            comp = -(wts[:, 0, None] * self.pnl_matrix(book, idx[:, 0])).sum(axis=0)
         if attribution and n_pos:
-            without = pnl[:, None] - pnl_pos  # (n_scen, n_pos): portfolio minus each position
+            without = pnl[:, None] - self.pnl_matrix(book)  # portfolio minus each position
             var_without = np.maximum(loss_quantile(-without, self.settings.confidence), 0.0)
             incr = var - var_without
         return VarResult(
-            margin_usd=margin,
+            margin_usd=sum(components.values()),
             var_usd=var,
             components=components,
             pnl_usd=pnl,
