@@ -131,9 +131,15 @@ class PricingBook:
         used, row = np.unique(combo, return_inverse=True)
         rows = sparse.csr_matrix((self.scale, (row.ravel(), np.arange(n))), shape=(used.size, n))
         weights = np.asarray(rows @ self.numer)  # (n_used, n_nodes)
-        key = used // n_groups
-        idx, w = dens[key, 0].astype(np.int64), dens[key, 1]
-        values = (df2 @ weights.T) / (df2[:, idx] * (1.0 - w) + df2[:, idx + 1] * w)
+        values = df2 @ weights.T  # (n_curves, n_used), columns sorted by denominator key
+        bounds = np.searchsorted(used // n_groups, np.arange(len(dens) + 1))
+        for k, (i, w) in enumerate(dens):  # one slice per delivery date, not per position
+            if i == 0 and w == 0.0:
+                continue  # cash: DF(0) = 1
+            i = int(i)
+            values[:, bounds[k] : bounds[k + 1]] /= (df2[:, i] * (1.0 - w) + df2[:, i + 1] * w)[
+                :, None
+            ]
         to_group = sparse.csr_matrix(
             (np.ones(used.size), (np.arange(used.size), used % n_groups)),
             shape=(used.size, n_groups),

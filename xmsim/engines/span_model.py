@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 
 from xmsim import contracts
-from xmsim.crossmargin import LegMargins
+from xmsim.crossmargin import N_LEGS, LegMargins
 from xmsim.engines.span import SpanBook, span_book, span_margin, span_margin_batch
 from xmsim.market import ParCurve
 from xmsim.portfolio import CASH_PRODUCTS, UST, Portfolio
@@ -59,18 +59,9 @@ class SpanModel:
     def asof(self) -> dt.date:
         return self.curve.asof
 
-    def book(self, portfolio: Portfolio, dv01_usd: np.ndarray, accounts=None) -> SpanBook:
-        """A SPAN book for the positions; ``accounts`` (a name per position) splits accounts."""
-        ready = span_ready(portfolio)
-        if accounts is not None:
-            ready = Portfolio(
-                tuple(
-                    dataclasses.replace(p, account=a) for p, a in zip(ready, accounts, strict=True)
-                )
-            )
-        return span_book(
-            ready, dv01_usd, self.bucket_dv01, self.asof, by_account=accounts is not None
-        )
+    def book(self, portfolio: Portfolio, dv01_usd: np.ndarray) -> SpanBook:
+        """A SPAN book of the positions, all in one account."""
+        return span_book(span_ready(portfolio), dv01_usd, self.bucket_dv01, self.asof)
 
     def leg_margins(
         self,
@@ -86,32 +77,39 @@ class SpanModel:
         if keep.size == 0:
             return LegMargins(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy())
         dv01 = position_risk(pricing, self.curve).dv01_usd
+        base = self.book(Portfolio(tuple(portfolio.positions[i] for i in keep)), dv01[keep])
         acc, lg = np.asarray(account_idx)[keep], np.asarray(leg)[keep]
-        eligible = keep[lg <= 1]
         # each position once in its (account, leg) group and, if eligible, once more in its
-        # account's combined portfolio: one vectorised batch over every group
-        rows = np.concatenate([keep, eligible])
-        names = [f"L{a}:{g}" for a, g in zip(acc, lg, strict=True)]
-        names += [f"C{a}" for a in np.asarray(account_idx)[eligible]]
-        both = Portfolio(tuple(portfolio.positions[i] for i in rows))
-        batch = span_margin_batch(self.book(both, dv01[rows], names), self.params)
-        by_name = dict(zip(batch.accounts, batch.margin_usd, strict=True))
-
-        def get(pattern: str) -> np.ndarray:
-            return np.array([by_name.get(pattern.format(a), 0.0) for a in range(n_accounts)])
-
+        # account's combined portfolio (group n_accounts * N_LEGS + account): one batch
+        eligible = np.flatnonzero(lg <= 1)
+        rows = np.concatenate([np.arange(keep.size), eligible])
+        group = np.concatenate([acc * N_LEGS + lg, n_accounts * N_LEGS + acc[eligible]])
+        names, inverse = np.unique(group, return_inverse=True)
+        batch = span_margin_batch(_regroup(base, rows, inverse.ravel(), names), self.params)
+        margin = np.zeros(n_accounts * N_LEGS + n_accounts)
+        margin[names] = batch.margin_usd
+        per_leg = margin[: n_accounts * N_LEGS].reshape(n_accounts, N_LEGS)
         return LegMargins(
-            ficc_leg=get("L{}:0"),
-            cme_leg=get("L{}:1"),
-            combined=get("C{}"),
-            ineligible_ficc=get("L{}:2"),
-            ineligible_cme=get("L{}:3"),
-        )
+            ficc_leg=per_leg[:, 0], cme_leg=per_leg[:, 1],
+            combined=margin[n_accounts * N_LEGS : n_accounts * N_LEGS + n_accounts],
+            ineligible_ficc=per_leg[:, 2], ineligible_cme=per_leg[:, 3],
+        )  # fmt: skip
 
     def detail(self, portfolio: Portfolio, pricing: PricingBook):
         """The full SpanResult (components, 16-scenario arrays, attribution) of one portfolio."""
         dv01 = position_risk(pricing, self.curve).dv01_usd
         return span_margin(self.book(portfolio, dv01), self.params)
+
+
+def _regroup(book: SpanBook, rows: np.ndarray, account: np.ndarray, names) -> SpanBook:
+    """The book's rows ``rows`` (repeats allowed) placed in accounts ``account``."""
+    return SpanBook(
+        asof=book.asof, code=book.code[rows], quantity=book.quantity[rows],
+        dv01_usd=book.dv01_usd[rows], years_to_maturity=book.years_to_maturity[rows],
+        sub_key=book.sub_key[rows], spot=book.spot[rows], account=account,
+        accounts=tuple(str(n) for n in names), contract_dv01=book.contract_dv01,
+        labels=tuple(book.labels[r] for r in rows),
+    )  # fmt: skip
 
 
 __all__ = ["SpanModel", "bucket_dv01s", "span_ready"]
