@@ -654,6 +654,24 @@ def whatif_tab(sim, simulator, portfolio, pkey: tuple, sim_key: tuple) -> None:
             f"{len(portfolio):,} positions)",
             key="sweep_go",
         )
+    applied = st.session_state.get("applied_hedge")
+    if applied:
+        st.subheader("Optimiser's hedge (applied)")
+        sides = [("BUY" if t.quantity > 0 else "SELL", abs(int(t.quantity)), t) for t in applied]
+        st.markdown("; ".join(f"**{side} {n:,} {t.description}**" for side, n, t in sides))
+        hedged = whatif_cached(
+            *pkey,
+            sim_key,
+            "",
+            1.0,
+            repr(applied),
+            simulator,
+            whatif.with_trades(portfolio, applied),
+        )
+        st.dataframe(reporting.compare_display(whatif.compare(base, hedged)), width="stretch")
+        if st.button("Clear the applied hedge", key="opt_clear"):
+            del st.session_state["applied_hedge"]
+            st.rerun()
     st.subheader("DV01-neutral hedge")
     codes = [c.code for c in contract_table().values()]
     code = st.columns(4)[0].selectbox(
@@ -721,6 +739,12 @@ def optimiser_tab(module, simulator, portfolio, pkey: tuple, sim_key: tuple) -> 
     st.dataframe(best.trades_frame(), hide_index=True)
     for note in best.notes:
         st.caption(note)
+    if best.trades and st.button(
+        "Apply this hedge in the what-if", key="opt_apply", type="primary"
+    ):
+        st.session_state["applied_hedge"] = best.trades
+        st.toast("Applied: the What-if tab compares the base with the optimiser's hedge.")
+        st.rerun()  # the What-if tab is drawn before this one
 
 
 @st.cache_data(show_spinner="Searching for the best hedge…", max_entries=16)

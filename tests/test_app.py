@@ -179,3 +179,22 @@ def test_template_paste_and_settings_tabs_render():
     assert "illustrative, not official CME levels" in captions
     tables = " ".join(str(t.value) for t in at.table)
     assert "8:00 p.m. ET" in tables and "9:30 a.m. ET" in tables
+
+
+def test_optimiser_hedge_applies_into_the_whatif_in_one_click():
+    pytest.importorskip("xmsim.optimize")
+    from xmsim.optimize import best_hedge
+
+    at = _app(sample="half_hedge")
+    at.run()
+    at.toggle(key="opt_on").set_value(True).run()
+    assert not at.exception
+    at.button(key="opt_apply").click().run()
+    assert not at.exception
+    trades = at.session_state["applied_hedge"]
+    portfolio = load_portfolio(_sample("half_hedge"), asof=SAMPLE_ASOF).portfolio
+    best = best_hedge(portfolio, _simulator(), contracts=("ZN",))
+    assert tuple(trades) == best.trades
+    assert any("Optimiser's hedge (applied)" in h.value for h in at.subheader)
+    at.button(key="opt_clear").click().run()
+    assert "applied_hedge" not in at.session_state

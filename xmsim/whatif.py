@@ -46,8 +46,17 @@ def scale_leg(portfolio: Portfolio, ratio: float, leg: str = FUTURES_LEG) -> Por
 
 def with_trade(portfolio: Portfolio, trade: Position) -> Portfolio:
     """The portfolio plus one trade booked in the first account (HOUSE when empty)."""
-    account = portfolio.accounts[0] if portfolio.accounts else trade.account
-    return portfolio + Portfolio((dataclasses.replace(trade, account=account),))
+    return with_trades(portfolio, (trade,))
+
+
+def with_trades(portfolio: Portfolio, trades: Sequence[Position]) -> Portfolio:
+    """The portfolio plus trades; a trade in HOUSE is booked in the first account."""
+    first = portfolio.accounts[0] if portfolio.accounts else None
+    booked = tuple(
+        dataclasses.replace(t, account=first) if first and t.account == "HOUSE" else t
+        for t in trades
+    )
+    return portfolio + Portfolio(booked)
 
 
 def hedge_ratio_sweep(
