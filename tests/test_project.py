@@ -73,3 +73,10 @@ def test_cli_help_lists_every_command():
     ).stdout
     for cmd in ("run", "risk", "cf", "fetch-history", "optimize"):
         assert cmd in out
+
+
+def test_every_public_name_resolves():
+    import xmsim
+
+    for name in xmsim.__all__:
+        assert getattr(xmsim, name) is not None, name
