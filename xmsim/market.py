@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from xmsim.frozen import readonly
+
 TENORS: tuple[str, ...] = (
     "1M",
     "2M",
@@ -33,12 +35,6 @@ TENOR_YEARS = np.array(
 TENOR_YEARS.setflags(write=False)
 
 
-def _readonly(a: np.ndarray, dtype=float) -> np.ndarray:
-    out = np.array(a, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class ParCurve:
     """A Treasury par yield curve on :data:`TENORS`.
@@ -55,7 +51,7 @@ class ParCurve:
     label: str
 
     def __post_init__(self) -> None:
-        y = _readonly(self.yields)
+        y = readonly(self.yields)
         if y.shape != (len(TENORS),):
             raise ValueError(f"par curve needs {len(TENORS)} yields, got shape {y.shape}")
         if not np.all(np.isfinite(y)):
@@ -88,8 +84,8 @@ class YieldHistory:
     synthetic: bool = False
 
     def __post_init__(self) -> None:
-        dates = _readonly(self.dates, dtype="datetime64[D]")
-        y = _readonly(self.yields)
+        dates = readonly(self.dates, dtype="datetime64[D]")
+        y = readonly(self.yields)
         if y.ndim != 2 or y.shape != (dates.shape[0], len(TENORS)):
             raise ValueError(f"history yields must be (n_days, {len(TENORS)}), got {y.shape}")
         if dates.size > 1 and not np.all(np.diff(dates) > np.timedelta64(0, "D")):
@@ -99,7 +95,7 @@ class YieldHistory:
         filled = np.zeros(y.shape, bool) if self.filled is None else self.filled
         object.__setattr__(self, "dates", dates)
         object.__setattr__(self, "yields", y)
-        object.__setattr__(self, "filled", _readonly(filled, dtype=bool))
+        object.__setattr__(self, "filled", readonly(filled, dtype=bool))
 
     @property
     def start(self) -> dt.date:

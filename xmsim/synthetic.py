@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import special
 
 from xmsim.dates import business_days_between
+from xmsim.frozen import readonly
 from xmsim.market import TENORS, ParCurve, YieldHistory
 from xmsim.units import BP
 
@@ -53,12 +54,6 @@ STRESSED_QUANTILE = 0.85
 """Days above this quantile of the classifier's volatility are stressed. [ASSUMED]"""
 TAIL_TENORS = ("1Y", "2Y", "3Y", "5Y", "7Y", "10Y", "20Y", "30Y")
 """Tenors pooled for the Student-t fit (the coupon curve that drives margins)."""
-
-
-def _ro(a, dtype=float) -> np.ndarray:
-    out = np.array(a, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +97,7 @@ class HistoryStats:
             "max_abs_z": (n,),
         }
         for name, shape in shapes.items():
-            arr = _ro(getattr(self, name))
+            arr = readonly(getattr(self, name))
             if arr.shape != shape or not np.all(np.isfinite(arr)):
                 raise ValueError(f"history stats {name}: expected finite {shape}, got {arr.shape}")
             object.__setattr__(self, name, arr)

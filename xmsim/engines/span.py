@@ -58,7 +58,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from xmsim.engines.span_book import DAYS_PER_YEAR, SpanBook, _frozen, span_book, stack_books
+from xmsim.engines.span_book import DAYS_PER_YEAR, SpanBook, span_book, stack_books
 from xmsim.engines.span_core import (
     N_SCENARIOS,
     SCENARIO_LABELS,
@@ -75,6 +75,7 @@ from xmsim.engines.span_result import (
     SpreadCharge,
     _attribution,
 )
+from xmsim.frozen import readonly
 from xmsim.span_params import SpanParams
 
 
@@ -114,7 +115,7 @@ def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
             (cp.cc[a], cp.cc[b]),
             float(core.pair_n[k, 0]),
             (float(core.pair_legs[k, 0, 0]), float(core.pair_legs[k, 1, 0])),
-            _frozen(core.pair_values[k, 0]),
+            readonly(core.pair_values[k, 0]),
             float(core.pair_charge[k, 0]),
         )
         for k, (name, a, b, *_r) in enumerate(cp.pairs)
@@ -167,8 +168,8 @@ def span_margin_batch(books: SpanBook | Sequence[SpanBook], params: SpanParams) 
     maint = _core(book.account, cc, q, book, n_acc, cp, cc_dv01, params).maintenance
     return SpanBatchResult(
         book.accounts,
-        _frozen(maint),
-        _frozen(maint * params.initial_multiplier),
+        readonly(maint),
+        readonly(maint * params.initial_multiplier),
         params.shown,
         params.label,
     )

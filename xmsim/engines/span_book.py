@@ -14,15 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from xmsim.contracts import canonical_code
+from xmsim.frozen import readonly
 from xmsim.portfolio import CASH_PRODUCTS, Portfolio
 
 DAYS_PER_YEAR = 365.25
-
-
-def _frozen(a, dtype=float) -> np.ndarray:
-    out = np.array(a, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +63,7 @@ class SpanBook:
             ("spot", bool),
             ("account", np.int64),
         ):
-            arr = _frozen(np.asarray(getattr(self, name)).reshape(-1), dtype)
+            arr = readonly(np.asarray(getattr(self, name)).reshape(-1), dtype)
             if arr.shape != (n,):
                 raise ValueError(f"SpanBook.{name} has shape {arr.shape}, expected ({n},)")
             object.__setattr__(self, name, arr)

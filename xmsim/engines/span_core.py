@@ -13,7 +13,8 @@ from functools import lru_cache
 import numpy as np
 
 from xmsim.contracts import get_contract
-from xmsim.engines.span_book import SpanBook, _frozen
+from xmsim.engines.span_book import SpanBook
+from xmsim.frozen import readonly
 from xmsim.span_params import SpanParams
 
 N_SCENARIOS = 16
@@ -79,15 +80,15 @@ def _compile(params: SpanParams) -> _Compiled:
     )
     return _Compiled(
         cc=cc,
-        arrays=_frozen(risk_arrays(params)),
-        psr=_frozen([params.psr_usd(c) for c in cc]),
-        intra=_frozen(
+        arrays=readonly(risk_arrays(params)),
+        psr=readonly([params.psr_usd(c) for c in cc]),
+        intra=readonly(
             [p.intra_spread_usd for p in params.products]
             + [b.intra_spread_usd for b in params.cash_buckets]
         ),
-        spot=_frozen([p.spot_usd for p in params.products] + [0.0] * len(params.cash_buckets)),
-        bucket_max=_frozen([b.max_years for b in params.cash_buckets]),
-        bucket_cc=_frozen(np.arange(n_prod, len(cc)), np.int64),
+        spot=readonly([p.spot_usd for p in params.products] + [0.0] * len(params.cash_buckets)),
+        bucket_max=readonly([b.max_years for b in params.cash_buckets]),
+        bucket_cc=readonly(np.arange(n_prod, len(cc)), np.int64),
         bucket_contract=tuple(b.contract for b in params.cash_buckets),
         pairs=tuple(pairs),
         inters=inters,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xmsim.engines.span_book import _frozen
 from xmsim.engines.span_core import SCENARIO_LABELS, _Compiled, _Core
+from xmsim.frozen import readonly
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ class SpanResult:
             "position_contracts",
             "attribution_usd",
         ):
-            object.__setattr__(self, f, _frozen(getattr(self, f)))
+            object.__setattr__(self, f, readonly(getattr(self, f)))
         total = sum(amount for _, _, amount in self.components())
         if abs(total - self.maintenance_usd) > 1e-6 * max(1.0, abs(total)):
             raise ValueError(f"components sum to {total}, not {self.maintenance_usd}")
