@@ -797,40 +797,17 @@ def operations_tab(sim) -> None:
 
 def exports_tab(sim, portfolio, pkey: tuple, sim_key: tuple) -> None:
     st.subheader("Downloads")
-    c1, c2, c3, c4 = st.columns(4)
     stem = f"xmsim_{sim.result.settings.arrangement}_{sim.result.asof:%Y%m%d}"
-    c1.download_button(
-        "Results (CSV)",
-        exports.results_csv(sim),
-        f"{stem}.csv",
-        "text/csv",
-        on_click="ignore",
-        width="stretch",
-    )
-    c2.download_button(
-        "All tables (XLSX)",
-        lambda: exports.results_xlsx(sim),
-        f"{stem}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
-        width="stretch",
-    )
-    c3.download_button(
-        "Client report (HTML)",
-        lambda: exports.html_report(sim),
-        f"{stem}.html",
-        "text/html",
-        on_click="ignore",
-        width="stretch",
-    )
-    c4.download_button(
-        "Portfolio (CSV)",
-        exports.csv_bytes(portfolio_to_frame(portfolio)),
-        "portfolio.csv",
-        "text/csv",
-        on_click="ignore",
-        width="stretch",
-    )
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    downloads = (  # label, data (bytes or a callable run on click), file name, MIME type
+        ("Results (CSV)", exports.results_csv(sim), f"{stem}.csv", "text/csv"),
+        ("All tables (XLSX)", lambda: exports.results_xlsx(sim), f"{stem}.xlsx", xlsx),
+        ("Client report (HTML)", lambda: exports.html_report(sim), f"{stem}.html", "text/html"),
+        ("Portfolio (CSV)", exports.csv_bytes(portfolio_to_frame(portfolio)), "portfolio.csv",
+         "text/csv"),
+    )  # fmt: skip
+    for col, (label, data, name, mime) in zip(st.columns(4), downloads, strict=True):
+        col.download_button(label, data, name, mime, on_click="ignore", width="stretch")
     st.caption(
         "Spreadsheet cells starting with = + - @ are prefixed with an apostrophe "
         "(formula-injection safe); numbers stay numbers. The HTML report is one "
