@@ -136,3 +136,17 @@ def test_history_file_and_asof_outside_it(tmp_path, capsys, shared_history_path)
         )
         == 2
     )
+
+
+def test_progress_bar_draws_on_a_terminal_only(capsys):
+    from xmsim.commands._common import Progress
+
+    bar = Progress(2, enabled=True)
+    bar.step("market ready")
+    bar.step("done")
+    err = capsys.readouterr().err
+    assert "[###############---------------] 1/2 market ready" in err
+    assert "2/2 done" in err and err.endswith("\n")
+    silent = Progress(2, enabled=False)
+    silent.step("x")
+    assert capsys.readouterr().err == ""
