@@ -15,8 +15,9 @@ Cell formats accepted
   (``Z6``, ``Z26``). A one-digit year is the year in ``[asof.year - 1, asof.year + 8]`` ending in
   that digit (``ZNH6`` on 2026-07-31 is March 2026, already expired).
 
-A parser returns the value or raises :class:`_Bad` with a message saying what is wrong and how to
-fix it; the loader turns that into a :class:`~xmsim.loader.RowIssue`.
+A parser returns the value or raises :class:`CellError` with a message saying what is wrong and
+how to fix it; the row checks (:mod:`xmsim.row_checks`) turn that into a
+:class:`~xmsim.row_checks.RowIssue`, and the loader does the same for file-level problems.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from xmsim.portfolio import (
     UST,
 )
 from xmsim.units import parse_32nds
-from xmsim.upload_format import MAX_COUPON_PCT, _contract_list
+from xmsim.upload_format import MAX_COUPON_PCT, contract_list
 
 _MIN_TREASURY_COUPON_PCT = 0.125  # the smallest nominal Treasury coupon ever issued
 _PRODUCT_ALIASES = {
@@ -66,11 +67,11 @@ _EXPIRY_CODE = re.compile(r"([A-Z0-9]*?)([FGHJKMNQUVXZ])(\d{1,2}|\d{4})")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-class _Bad(Exception):
+class CellError(Exception):
     """A cell or file that cannot be read; the message says why and how to fix it."""
 
 
-def _is_empty(raw: object) -> bool:
+def is_empty(raw: object) -> bool:
     if raw is None or raw is pd.NaT or raw is pd.NA:
         return True
     if isinstance(raw, float) and math.isnan(raw):
@@ -78,8 +79,8 @@ def _is_empty(raw: object) -> bool:
     return isinstance(raw, str) and not raw.strip()
 
 
-def _show(raw: object) -> str:
-    if _is_empty(raw):
+def show_cell(raw: object) -> str:
+    if is_empty(raw):
         return ""
     if isinstance(raw, dt.datetime):
         text = raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat()
@@ -92,17 +93,17 @@ def _show(raw: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _text(raw: object) -> str:
-    return "" if _is_empty(raw) else _show(raw) if not isinstance(raw, str) else raw.strip()
+def cell_text(raw: object) -> str:
+    return "" if is_empty(raw) else show_cell(raw) if not isinstance(raw, str) else raw.strip()
 
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?")
 _SUFFIX = {"k": 1e3, "mm": 1e6, "mn": 1e6, "mln": 1e6, "bn": 1e9}
 
 
-def _parse_number(raw: object) -> float:
+def parse_number(raw: object) -> float:
     if isinstance(raw, bool):
-        raise _Bad("expected a number, got a TRUE/FALSE cell")
+        raise CellError("expected a number, got a TRUE/FALSE cell")
     if isinstance(raw, int | float):
         value = float(raw)
     else:
@@ -116,50 +117,56 @@ def _parse_number(raw: object) -> float:
                 s, scale = s[: -len(suffix)], mult
                 break
         if s.endswith("m") and s[:-1][-1:].isdigit():
-            raise _Bad(f"'{raw}' is ambiguous: write {s[:-1]}mm for millions or the full number")
+            raise CellError(
+                f"'{raw}' is ambiguous: write {s[:-1]}mm for millions or the full number"
+            )
         if "," in s:
             if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", s):
-                raise _Bad(
+                raise CellError(
                     f"cannot read '{raw}': use commas only between thousands and a dot "
                     "for decimals (1,000,000.5)"
                 )
             s = s.replace(",", "")
         if s in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
-            raise _Bad(f"'{raw}' is not a finite number: enter the actual value")
+            raise CellError(f"'{raw}' is not a finite number: enter the actual value")
         if not _NUMBER.fullmatch(s):
-            raise _Bad(f"cannot read '{raw}' as a number: write e.g. 1000000, 1,000,000 or 5mm")
+            raise CellError(
+                f"cannot read '{raw}' as a number: write e.g. 1000000, 1,000,000 or 5mm"
+            )
         value = float(s) * scale * (-1.0 if negative else 1.0)
     if not math.isfinite(value):
-        raise _Bad(f"'{raw}' is not a finite number: enter the actual value")
+        raise CellError(f"'{raw}' is not a finite number: enter the actual value")
     return value
 
 
-def _parse_coupon(raw: object) -> float:
+def parse_coupon(raw: object) -> float:
     text = str(raw).strip().rstrip("%").strip() if isinstance(raw, str) else raw
     frac = re.fullmatch(r"(\d+)?[\s-]*(\d+)/(\d+)", text) if isinstance(text, str) else None
     if frac and int(frac[3]) > 0:
         value = int(frac[1] or 0) + int(frac[2]) / int(frac[3])
     else:
-        value = _parse_number(text)
+        value = parse_number(text)
     if not 0.0 <= value <= MAX_COUPON_PCT:
-        raise _Bad(f"coupon must be between 0 and {MAX_COUPON_PCT:g} percent: write 4.25 for 4.25%")
+        raise CellError(
+            f"coupon must be between 0 and {MAX_COUPON_PCT:g} percent: write 4.25 for 4.25%"
+        )
     if 0.0 < value < _MIN_TREASURY_COUPON_PCT:
-        raise _Bad(
+        raise CellError(
             "coupon looks like a decimal fraction; coupons are in percent: write 4.25 for "
             "4.25% (not 0.0425)"
         )
     return value
 
 
-def _parse_price(raw: object) -> float:
+def parse_price(raw: object) -> float:
     try:
         value = float(raw) if isinstance(raw, int | float) else parse_32nds(str(raw).strip())
     except ValueError as exc:
-        raise _Bad(
+        raise CellError(
             f"{exc}; write the clean price per 100 face, e.g. 99.5, 99-16 or 99-16+"
         ) from None
     if not (math.isfinite(value) and 0.0 < value < 300.0):
-        raise _Bad("price must be a clean price per 100 face between 0 and 300, e.g. 99.5")
+        raise CellError("price must be a clean price per 100 face between 0 and 300, e.g. 99.5")
     return value
 
 
@@ -170,10 +177,10 @@ def _date_or_bad(year: int, month: int, day: int, raw: object, what: str = "date
         return dt.date(year, month, day)
     except ValueError:
         fix = "YYYY-MM, e.g. 2026-12" if what == "month" else "YYYY-MM-DD, e.g. 2034-08-15"
-        raise _Bad(f"'{_show(raw)}' is not a real {what}: write it as {fix}") from None
+        raise CellError(f"'{show_cell(raw)}' is not a real {what}: write it as {fix}") from None
 
 
-def _parse_date(raw: object) -> dt.date:
+def parse_date(raw: object) -> dt.date:
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
@@ -184,7 +191,9 @@ def _parse_date(raw: object) -> dt.date:
             return _date_or_bad(v // 10000, v // 100 % 100, v % 100, raw)
         if math.isfinite(raw) and 1 <= raw <= 110000:  # an Excel serial day number
             return _EXCEL_EPOCH + dt.timedelta(days=int(raw))
-        raise _Bad(f"cannot read {_show(raw)} as a date: write it as YYYY-MM-DD, e.g. 2034-08-15")
+        raise CellError(
+            f"cannot read {show_cell(raw)} as a date: write it as YYYY-MM-DD, e.g. 2034-08-15"
+        )
     s = re.sub(r"[T ]00:00(:00(\.0+)?)?$", "", str(raw).strip())
     if m := re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", s) or re.fullmatch(
         r"(\d{4})(\d{2})(\d{2})", s
@@ -192,7 +201,7 @@ def _parse_date(raw: object) -> dt.date:
         return _date_or_bad(int(m[1]), int(m[2]), int(m[3]), raw)
     if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", s):
         if int(m[1]) > 12:
-            raise _Bad(
+            raise CellError(
                 f"'{raw}' reads as month {m[1]}: dates with slashes are MM/DD/YYYY; "
                 "write ISO YYYY-MM-DD to avoid doubt"
             )
@@ -206,8 +215,8 @@ def _parse_date(raw: object) -> dt.date:
         if (month := _MONTHS.get(name[:3].lower())) is not None:
             return _date_or_bad(int(m[3]), month, int(day), raw)
     if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}", s):
-        raise _Bad(f"'{raw}' has a two-digit year: write the full date as YYYY-MM-DD")
-    raise _Bad(f"cannot read '{raw}' as a date: write it as YYYY-MM-DD, e.g. 2034-08-15")
+        raise CellError(f"'{raw}' has a two-digit year: write the full date as YYYY-MM-DD")
+    raise CellError(f"cannot read '{raw}' as a date: write it as YYYY-MM-DD, e.g. 2034-08-15")
 
 
 def parse_expiry(raw: object, asof: dt.date) -> tuple[dt.date, str | None]:
@@ -219,15 +228,15 @@ def parse_expiry(raw: object, asof: dt.date) -> tuple[dt.date, str | None]:
     Raises ``ValueError`` with a readable message on anything else.
     """
     try:
-        return _parse_expiry(raw, asof)
-    except _Bad as exc:
+        return parse_expiry_cell(raw, asof)
+    except CellError as exc:
         raise ValueError(str(exc)) from None
 
 
-def _parse_expiry(raw: object, asof: dt.date) -> tuple[dt.date, str | None]:
+def parse_expiry_cell(raw: object, asof: dt.date) -> tuple[dt.date, str | None]:
     if isinstance(raw, dt.date):
         return dt.date(raw.year, raw.month, 1), None
-    s = _show(raw).upper().replace(" ", "")
+    s = show_cell(raw).upper().replace(" ", "")
     if m := re.fullmatch(r"(\d{4})[-/]?(\d{1,2})", s) or re.fullmatch(
         r"(\d{4})-(\d{1,2})-\d{1,2}", s
     ):
@@ -241,7 +250,7 @@ def _parse_expiry(raw: object, asof: dt.date) -> tuple[dt.date, str | None]:
         prefix, month, year_text = m[1], _MONTH_CODES.index(m[2]) + 1, m[3]
         code = canonical_code(prefix) if prefix else None
         if prefix and code is None:
-            raise _Bad(
+            raise CellError(
                 f"'{prefix}' in '{raw}' is not a contract code; known: "
                 f"{', '.join(contract_codes())} (e.g. ZNZ6)"
             )
@@ -251,17 +260,17 @@ def _parse_expiry(raw: object, asof: dt.date) -> tuple[dt.date, str | None]:
         else:
             year = int(year_text) + (2000 if len(year_text) == 2 else 0)
         return _date_or_bad(year, month, 1, raw, "month"), code
-    raise _Bad(
+    raise CellError(
         f"cannot read '{raw}' as a contract month: write 2026-12, Dec-26 or a CME code "
         f"such as ZNZ6 (month codes {_MONTH_CODES})"
     )
 
 
-def _parse_product(raw: object) -> str:
-    key = re.sub(r"[\s_\-.]+", "", _text(raw)).upper()
+def parse_product(raw: object) -> str:
+    key = re.sub(r"[\s_\-.]+", "", cell_text(raw)).upper()
     product = _product_lookup().get(key)
     if product is None:
-        raise _Bad(f"unknown product '{raw}': use one of {', '.join(PRODUCTS)}")
+        raise CellError(f"unknown product '{raw}': use one of {', '.join(PRODUCTS)}")
     return product
 
 
@@ -270,15 +279,15 @@ def _product_lookup() -> dict[str, str]:
     return {alias: product for product, aliases in _PRODUCT_ALIASES.items() for alias in aliases}
 
 
-def _parse_contract(raw: object) -> str:
-    code = canonical_code(_text(raw))
+def parse_contract(raw: object) -> str:
+    code = canonical_code(cell_text(raw))
     if code is None:
-        raise _Bad(f"unknown contract '{raw}': use one of {_contract_list()}")
+        raise CellError(f"unknown contract '{raw}': use one of {contract_list()}")
     return code
 
 
-def _parse_cusip(raw: object) -> str:
-    text = _text(raw).upper()
+def parse_cusip(raw: object) -> str:
+    text = cell_text(raw).upper()
     if (problem := cusip_problem(text)) is not None:
-        raise _Bad(problem)
+        raise CellError(problem)
     return text

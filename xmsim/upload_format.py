@@ -3,7 +3,9 @@
 One row per position; the columns are :data:`COLUMNS` (the README's format table is generated
 from them by :func:`format_table_markdown`). Header names match case-insensitively, ignoring
 spaces, underscores, hyphens, dots and a bracketed unit (``Coupon (%)`` is ``coupon``).
-The cell formats are in :mod:`xmsim.cells`; reading files and checking rows in :mod:`xmsim.loader`.
+:func:`portfolio_to_frame` writes a portfolio back in this format. The cell formats are in
+:mod:`xmsim.cells`, the row checks in :mod:`xmsim.row_checks` and reading files in
+:mod:`xmsim.loader`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from xmsim.contracts import contract_table
+
+if TYPE_CHECKING:
+    from xmsim.portfolio import Portfolio
 
 MAX_BYTES = 50 * 1024 * 1024
 """Largest accepted upload [bytes]."""
@@ -39,7 +47,7 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
-def _contract_list() -> str:
+def contract_list() -> str:
     specs = contract_table().values()
     return ", ".join(s.code + (f" ({'/'.join(s.aliases)})" if s.aliases else "") for s in specs)
 
@@ -66,7 +74,7 @@ COLUMNS: tuple[Column, ...] = (
            "109-162); empty = priced off the curve.", "99-16+", ("cleanprice", "px")),
     Column("end_date", "REPO, REVERSE_REPO", "Repo close date: on or after the as-of date, not "
            "after maturity.", "2026-08-31", ("repoend", "closedate", "termdate", "enddt")),
-    Column("contract", "FUTURE", "Futures contract: " + _contract_list() + ". May be empty when "
+    Column("contract", "FUTURE", "Futures contract: " + contract_list() + ". May be empty when "
            "expiry is a full CME code (ZNZ6).", "ZN", ("symbol", "root", "code")),
     Column("expiry", "FUTURE", "Contract month: 2026-12, Dec-26, or a CME code (ZNZ6, Z26).",
            "2026-12", ("contractmonth", "month", "expiration", "deliverymonth")),
@@ -133,3 +141,32 @@ def sample_paths() -> dict[str, Path]:
     folder = sample_dir()
     paths = {name: folder / f"{name}.csv" for name, _ in SAMPLES}
     return {name: path for name, path in paths.items() if path.is_file()}
+
+
+def portfolio_to_frame(portfolio: Portfolio) -> pd.DataFrame:
+    """A portfolio in the upload format (columns :data:`COLUMN_NAMES`, dates as ISO text).
+
+    The frame loads back (as a DataFrame, CSV or XLSX) to the same positions.
+    """
+
+    def iso(day: dt.date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    rows = [
+        {
+            "account": p.account,
+            "product": p.product,
+            "quantity": p.quantity,
+            "coupon": p.coupon_pct,
+            "maturity": iso(p.maturity),
+            "cusip": p.cusip,
+            "issue_date": iso(p.issue_date),
+            "price": p.price,
+            "end_date": iso(p.end_date),
+            "contract": p.contract,
+            "expiry": f"{p.expiry:%Y-%m}" if p.expiry else None,
+            "label": p.label or None,
+        }
+        for p in portfolio
+    ]
+    return pd.DataFrame(rows, columns=list(COLUMN_NAMES))
