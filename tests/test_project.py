@@ -80,3 +80,17 @@ def test_every_public_name_resolves():
 
     for name in xmsim.__all__:
         assert getattr(xmsim, name) is not None, name
+
+
+def test_readme_example_output_is_what_the_cli_prints():
+    block = README.split("$ python -m xmsim run sample_portfolios/basis_trade.csv\n")[1]
+    block = block.split("```")[0]
+    out = subprocess.run(
+        [sys.executable, "-m", "xmsim", "run", "sample_portfolios/basis_trade.csv"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    for line in block.strip().splitlines():
+        assert line.strip() in out, line
