@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from xmsim.crossmargin import ArrangementResult
+from xmsim.display import SUMMARY_LABELS, summary
 from xmsim.portfolio import Portfolio, Position
-from xmsim.reporting import SUMMARY_LABELS, summary
 from xmsim.simulate import Simulator
 
 FUTURES_LEG = "futures"
