@@ -122,5 +122,15 @@ def discount_at(df_nodes: np.ndarray, times: np.ndarray) -> np.ndarray:
     -------
     shape (n_curves, m) or (m,).
     """
-    idx, w = node_weights(times)
+    return df_at_weights(df_nodes, *node_weights(times))
+
+
+def df_at_weights(df_nodes: np.ndarray, idx, w) -> np.ndarray:
+    """DF from node DFs at precomputed :func:`node_weights` ``(idx, w)``.
+
+    Parameters
+    ----------
+    df_nodes : shape (n_curves, n_nodes) or (n_nodes,).
+    idx, w : left node index and right-node weight, scalars or shape (m,).
+    """
     return df_nodes[..., idx] * (1.0 - w) + df_nodes[..., idx + 1] * w

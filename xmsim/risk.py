@@ -28,7 +28,14 @@ import numpy as np
 from scipy import sparse
 
 from xmsim import bonds, contracts, dates, futures
-from xmsim.curve import MAX_YEARS, N_NODES, discount_nodes, node_weights, par_yields_at
+from xmsim.curve import (
+    MAX_YEARS,
+    N_NODES,
+    df_at_weights,
+    discount_nodes,
+    node_weights,
+    par_yields_at,
+)
 from xmsim.market import TENORS, ParCurve
 from xmsim.portfolio import FUTURE, REPO, REVERSE_REPO, Portfolio, Position
 
@@ -99,8 +106,7 @@ class PricingBook:
         df2 = np.atleast_2d(df)
         num = df2 @ self.numer[sel].T
         i, w = self.den_idx[sel], self.den_w[sel]
-        den = df2[:, i] * (1.0 - w) + df2[:, i + 1] * w
-        return self.scale[sel] * num / den
+        return self.scale[sel] * num / df_at_weights(df2, i, w)
 
     def pnl(self, df: np.ndarray, cols: slice | np.ndarray | None = None) -> np.ndarray:
         """Position P&L against the base curve [USD], shape (n_curves, n_pos)."""
@@ -137,9 +143,7 @@ class PricingBook:
             if i == 0 and w == 0.0:
                 continue  # cash: DF(0) = 1
             i = int(i)
-            values[:, bounds[k] : bounds[k + 1]] /= (df2[:, i] * (1.0 - w) + df2[:, i + 1] * w)[
-                :, None
-            ]
+            values[:, bounds[k] : bounds[k + 1]] /= df_at_weights(df2, i, w)[:, None]
         to_group = sparse.csr_matrix(
             (np.ones(used.size), (np.arange(used.size), used % n_groups)),
             shape=(used.size, n_groups),
@@ -242,7 +246,7 @@ class _Builder:
         self.years = np.full(n, np.nan)
 
     def _df(self, idx, w):
-        return self.base_df[idx] * (1.0 - w) + self.base_df[idx + 1] * w
+        return df_at_weights(self.base_df, idx, w)
 
     def add_cash(self, rows: np.ndarray) -> None:
         """UST (and ineligible cash priced as nominal Treasuries), REPO, REVERSE_REPO."""
@@ -311,7 +315,7 @@ class _Builder:
         self.numer[rows] = kn[k]
         self.den_idx[rows], self.den_w[rows] = idx[k], w[k]
         self.scale[rows] = qty * face / 100.0 / conv[k]
-        self.price[rows] = fwd_clean[k] / conv[k]
+        self.price[rows] = futures.futures_price_from_ctd_forward(fwd_clean[k], conv[k])
         self.notional[rows] = qty * face
         self.cf[rows] = conv[k]
         self.years[rows] = t_del[k]
