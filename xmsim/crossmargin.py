@@ -282,13 +282,17 @@ def assign_legs(
     return legs, tuple(rows)
 
 
-def _view(m: LegMargins, j: int, basis: str, own: str) -> tuple[ModelView, float]:
+def _view(m: LegMargins, j: int) -> ModelView:
+    """One model's view of account ``j``."""
     f, c, comb = float(m.ficc_leg[j]), float(m.cme_leg[j]), float(m.combined[j])
-    stand = f + c
-    view = ModelView(f, c, stand, comb, savings_fraction(comb, stand))
+    return ModelView(f, c, f + c, comb, savings_fraction(comb, f + c))
+
+
+def ccp_savings(view: ModelView, basis: str, ccp: str) -> float:
+    """The savings percentage a CCP derives from its model's view (``ccp`` = FICC or CME)."""
     if basis == OWN_LEG:
-        return view, savings_fraction(comb, f if own == FICC else c)
-    return view, view.savings
+        return savings_fraction(view.combined, view.ficc_leg if ccp == FICC else view.cme_leg)
+    return view.savings
 
 
 def run_arrangement(
@@ -333,19 +337,9 @@ def run_arrangement(
             inel_by_account[int(a)] = (*inel_by_account.get(int(a), ()), r)
     results = []
     for j, name in enumerate(names):  # per-account bookkeeping on already-computed arrays
-        var_view, s_var_ficc = _view(margins["var"], j, settings.savings_basis, FICC)
-        span_view, s_span_cme = _view(margins["span"], j, settings.savings_basis, CME)
-        views = {"var": var_view, "span": span_view}
-        s_ficc = (
-            s_var_ficc
-            if ficc_model == "var"
-            else _view(margins["span"], j, settings.savings_basis, FICC)[1]
-        )
-        s_cme = (
-            s_span_cme
-            if cme_model == "span"
-            else _view(margins["var"], j, settings.savings_basis, CME)[1]
-        )
+        views = {k: _view(m, j) for k, m in margins.items()}
+        s_ficc = ccp_savings(views[ficc_model], settings.savings_basis, FICC)
+        s_cme = ccp_savings(views[cme_model], settings.savings_basis, CME)
         applied, reason = applied_percentage(s_ficc, s_cme, settings.cap)
         f_alone = views[ficc_model].ficc_leg
         c_alone = views[cme_model].cme_leg
@@ -358,8 +352,8 @@ def run_arrangement(
         results.append(
             AccountResult(
                 account=name,
-                var=var_view,
-                span=span_view,
+                var=views["var"],
+                span=views["span"],
                 savings_ficc_model=s_ficc,
                 savings_cme_model=s_cme,
                 applied=applied,

@@ -216,10 +216,6 @@ class VarEngine:
         )
 
     @property
-    def history_label(self) -> str:
-        return self.market.history.source
-
-    @property
     def asof(self) -> dt.date:
         return self.market.asof
 
