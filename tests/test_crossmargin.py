@@ -274,3 +274,15 @@ def test_a_bond_the_pricer_cannot_value_is_listed_not_counted_as_zero(market, si
     assert "not modelled" in a.ineligible[0].reason and "31 years" in a.ineligible[0].reason
     alone = sim_house.arrangement(Portfolio((NOTE,))).accounts[0]
     assert a.total_before == pytest.approx(alone.total_before)
+
+
+def test_positions_frame_is_the_risk_table_plus_leg_and_eligibility(market, sim_house):
+    from xmsim.commands.risk import risk_frame
+
+    pf = load_portfolio(SAMPLES / "ineligible_mix.csv", asof=market.asof).portfolio
+    frame = sim_house.run(pf, details=False).positions_frame()
+    plain = risk_frame(pf, market)
+    assert list(frame.drop(columns=["leg", "eligibility"]).columns) == list(plain.columns)
+    assert frame["dv01_usd"].tolist() == pytest.approx(plain["dv01_usd"].tolist())
+    assert set(frame["leg"]) >= {"FICC (eligible)", "CME (eligible)", "FICC (ineligible)"}
+    assert frame["eligibility"].str.contains("TIPS").any()

@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from xmsim import bonds, contracts, dates, futures
@@ -399,6 +400,27 @@ class RiskReport:
     dv01_usd: np.ndarray
     krd_usd: np.ndarray
     convexity_usd: np.ndarray
+
+    def to_frame(self, portfolio: Portfolio) -> pd.DataFrame:
+        """One row per position of ``portfolio`` (the one this book was built from): terms,
+        price, value, DV01, convexity, CTD/CF and key-rate DV01s."""
+        t = self.book.terms
+        frame = pd.DataFrame({
+            "row": [p.row for p in portfolio],
+            "account": [p.account for p in portfolio],
+            "product": [p.product for p in portfolio],
+            "description": [p.description for p in portfolio],
+            "quantity": [p.quantity for p in portfolio],
+            "price": t.price,
+            "market_value_usd": t.market_value_usd,
+            "notional_usd": t.notional_usd,
+            "dv01_usd": self.dv01_usd,
+            "convexity_usd_per_bp2": self.convexity_usd,
+            "ctd_or_reference": t.ctd,
+            "conversion_factor": t.cf,
+        })  # fmt: skip
+        krd = pd.DataFrame(self.krd_usd, columns=[f"krd_{x}" for x in TENORS])
+        return pd.concat([frame, krd], axis=1)
 
 
 def bumped_curves(yields: np.ndarray, bump_bp: float = BUMP_BP) -> np.ndarray:

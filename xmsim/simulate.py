@@ -107,27 +107,12 @@ class Simulation:
         return self.market.asof
 
     def positions_frame(self) -> pd.DataFrame:
-        """One row per position: terms, value, DV01, key-rate DV01s, leg and eligibility."""
-        t = self.book.terms
-        frame = pd.DataFrame(
-            {
-                "row": [p.row for p in self.portfolio],
-                "account": [p.account for p in self.portfolio],
-                "product": [p.product for p in self.portfolio],
-                "description": [p.description for p in self.portfolio],
-                "quantity": [p.quantity for p in self.portfolio],
-                "price": t.price,
-                "market_value_usd": t.market_value_usd,
-                "notional_usd": t.notional_usd,
-                "dv01_usd": self.risk.dv01_usd,
-                "ctd_or_reference": t.ctd,
-                "conversion_factor": t.cf,
-                "leg": [LEG_NAMES[int(g)] for g in self.legs],
-                "eligibility": self.eligibility,
-            }
-        )
-        krd = pd.DataFrame(self.risk.krd_usd, columns=[f"krd_{x}" for x in TENORS])
-        return pd.concat([frame, krd], axis=1)
+        """One row per position: :meth:`RiskReport.to_frame` plus leg and eligibility."""
+        frame = self.risk.to_frame(self.portfolio)
+        at = frame.columns.get_loc("conversion_factor") + 1
+        frame.insert(at, "leg", [LEG_NAMES[int(g)] for g in self.legs])
+        frame.insert(at + 1, "eligibility", list(self.eligibility))
+        return frame
 
     def legacy(self, settings: LegacySettings | None = None) -> LegacyResult:
         """The 2000-era residual-offset calculation on this portfolio's eligible legs."""

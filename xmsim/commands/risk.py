@@ -35,33 +35,10 @@ def register(subparsers) -> None:
 
 
 def risk_frame(portfolio, market):
-    """The per-position risk table (shared with the app's exports)."""
+    """The per-position risk table on the market's curve."""
     from xmsim.risk import build_book, position_risk
-    from xmsim.simulate import LEG_NAMES  # noqa: F401  (keeps one vocabulary for legs)
 
-    book = build_book(portfolio, market.curve)
-    rr = position_risk(book, market.curve)
-    import pandas as pd
-
-    from xmsim.market import TENORS
-
-    frame = pd.DataFrame(
-        {
-            "row": [p.row for p in portfolio],
-            "account": [p.account for p in portfolio],
-            "description": [p.description for p in portfolio],
-            "quantity": [p.quantity for p in portfolio],
-            "price": book.terms.price,
-            "market_value_usd": book.terms.market_value_usd,
-            "dv01_usd": rr.dv01_usd,
-            "convexity_usd_per_bp2": rr.convexity_usd,
-            "ctd_or_reference": book.terms.ctd,
-            "conversion_factor": book.terms.cf,
-        }
-    )
-    for j, t in enumerate(TENORS):
-        frame[f"krd_{t}"] = rr.krd_usd[:, j]
-    return frame
+    return position_risk(build_book(portfolio, market.curve), market.curve).to_frame(portfolio)
 
 
 def main(args: argparse.Namespace) -> int:
