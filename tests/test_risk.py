@@ -238,3 +238,21 @@ def test_grouped_pnl_equals_the_sum_of_position_pnl():
     np.testing.assert_allclose(
         book.portfolio_pnl(df), per_position.sum(axis=1), rtol=1e-9, atol=1e-6
     )
+
+
+def test_take_equals_building_the_sub_book():
+    curve = _curve(0.04 + 0.01 * np.linspace(0, 1, 13))
+    pf = Portfolio(
+        [_ust(c, m) for c, m in _random_bonds(6)]
+        + [
+            Position(FUTURE, -9, contract="ZN", expiry=dt.date(2026, 12, 1)),
+            Position(FUTURE, 4, contract="SR3", expiry=dt.date(2027, 3, 1)),
+        ]
+    )
+    idx = np.array([7, 1, 6, 3])
+    taken = risk.build_book(pf, curve).take(idx)
+    built = risk.build_book(Portfolio([pf.positions[i] for i in idx]), curve)
+    df = discount_nodes(curve.yields + 1e-4 * RNG.standard_normal((5, 13)))
+    np.testing.assert_allclose(taken.values(df), built.values(df), rtol=1e-13)
+    assert taken.terms.ctd == built.terms.ctd
+    np.testing.assert_allclose(taken.terms.price, built.terms.price, rtol=1e-13)

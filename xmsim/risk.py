@@ -101,6 +101,18 @@ class PricingBook:
     def n_positions(self) -> int:
         return self.scale.size
 
+    def take(self, idx: np.ndarray) -> PricingBook:
+        """The book of positions ``idx`` only (no re-pricing), in that order."""
+        t = self.terms
+        terms = PositionTerms(
+            t.price[idx], t.market_value_usd[idx], t.notional_usd[idx], t.cf[idx],
+            tuple(t.ctd[i] for i in idx), t.priced[idx], t.years_to_maturity[idx],
+        )  # fmt: skip
+        return dataclasses.replace(
+            self, numer=self.numer[idx], den_idx=self.den_idx[idx], den_w=self.den_w[idx],
+            scale=self.scale[idx], base_value_usd=self.base_value_usd[idx], terms=terms,
+        )  # fmt: skip
+
     def values(self, df: np.ndarray, cols: slice | np.ndarray | None = None) -> np.ndarray:
         """Position values [USD] under node DFs ``df`` (n_curves, n_nodes) -> (n_curves, n_pos)."""
         sel = slice(None) if cols is None else cols

@@ -200,7 +200,7 @@ class Simulator:
             idx = np.flatnonzero(legs <= LEG_CME)
             idx = idx[legs[idx] >= 0]
             combined = Portfolio(tuple(portfolio.positions[i] for i in idx))
-            cbook = self.book(combined)
+            cbook = book.take(idx)  # the eligible legs, already priced
             var_detail = self.var_engine.run(
                 cbook, attribution=len(idx) <= DETAIL_ATTRIBUTION_LIMIT
             )
