@@ -186,3 +186,10 @@ def test_grouped_pnl_paths_equal_per_position_sums(engine, mode):
     np.testing.assert_allclose(eng.pnl_by_group(book, groups, 3), expected, rtol=1e-9, atol=1e-6)
     rows = np.array([5, 17])
     np.testing.assert_allclose(eng.pnl_matrix(book, rows), per_position[rows], rtol=1e-12)
+
+
+def test_a_look_back_longer_than_the_history_is_said_not_silently_shortened(real_market):
+    eng = VarEngine(real_market, VarSettings(lookback_years=40))
+    text = eng.scenarios.description
+    assert "NOTE history starts 1990-01-02" in text and "of the 40 years asked for" in text
+    assert "NOTE" not in VarEngine(real_market).scenarios.description

@@ -145,6 +145,12 @@ def build_scenarios(history: YieldHistory, asof: dt.date, settings: VarSettings)
         )
     if lb_to < asof:
         text += f"; NOTE history ends {lb_to}, before the as-of date {asof}"
+    if history.dates[0] > start_day:
+        covered = (history.dates[end_idx - 1] - history.dates[0]).astype(int) / 365.25
+        text += (
+            f"; NOTE history starts {history.start}: the look-back covers {covered:.1f} of "
+            f"the {settings.lookback_years:g} years asked for"
+        )
     return ScenarioSet(
         shocks=shocks,
         start_dates=history.dates[ends - h],
