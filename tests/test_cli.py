@@ -150,3 +150,10 @@ def test_progress_bar_draws_on_a_terminal_only(capsys):
     silent = Progress(2, enabled=False)
     silent.step("x")
     assert capsys.readouterr().err == ""
+
+
+def test_span_params_choice_typo_is_a_clear_error(capsys):
+    assert cli.main(["run", str(SAMPLES / "half_hedge.csv"), "--span-params", "calibrate"]) == 2
+    assert "neither 'default', 'calibrated' nor an existing parameter file" in (
+        capsys.readouterr().err
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,12 @@ from xmsim.market import TENORS, Market
 from xmsim.portfolio import FUTURE, UST, Portfolio, Position
 from xmsim.risk import CtdOverride, PricingBook, RiskReport, build_book, position_risk
 from xmsim.scenarios import VarSettings
-from xmsim.span_params import SpanParams, calibrated_span_params, default_span_params
+from xmsim.span_params import (
+    SpanParams,
+    calibrated_span_params,
+    default_span_params,
+    load_span_params,
+)
 
 LEG_NAMES = {LEG_FICC: "FICC (eligible)", LEG_CME: "CME (eligible)",
              LEG_INELIGIBLE_FICC: "FICC (ineligible)", LEG_INELIGIBLE_CME: "CME (ineligible)",
@@ -73,17 +79,17 @@ class RunConfig:
         }  # fmt: skip
 
 
-def resolve_span_params(kind: str, market: Market, path: str | None = None) -> SpanParams:
+def resolve_span_params(choice: str, market: Market) -> SpanParams:
     """``default`` (illustrative), ``calibrated`` (to the market's history) or a file path."""
-    if path:
-        from xmsim.span_params import load_span_params
-
-        return load_span_params(path)
-    if kind == "default":
+    if choice == "default":
         return default_span_params()
-    if kind == "calibrated":
+    if choice == "calibrated":
         return calibrated_span_params(market.history, bucket_dv01s(market.curve))
-    raise ValueError(f"unknown SPAN parameter set {kind!r}: use default, calibrated or a file")
+    if not Path(choice).is_file():
+        raise ValueError(
+            f"{choice!r} is neither 'default', 'calibrated' nor an existing parameter file"
+        )
+    return load_span_params(choice)
 
 
 @dataclass(frozen=True)

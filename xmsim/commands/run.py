@@ -77,10 +77,7 @@ def build_simulator(args: argparse.Namespace, progress: Progress | None = None):
     if progress:
         progress.step("market ready")
     try:
-        if span_choice in ("default", "calibrated"):
-            span = resolve_span_params(span_choice, market)
-        else:
-            span = resolve_span_params("file", market, path=span_choice)
+        span = resolve_span_params(span_choice, market)
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"SPAN parameters: {exc}") from exc
     if shown:
