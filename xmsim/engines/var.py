@@ -17,6 +17,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from xmsim.crossmargin import (
+    LEG_CME,
+    LEG_FICC,
+    LEG_INELIGIBLE_CME,
+    LEG_INELIGIBLE_FICC,
+    N_LEGS,
+    LegMargins,
+)
 from xmsim.curve import discount_nodes
 from xmsim.market import Market
 from xmsim.portfolio import Portfolio
@@ -228,40 +236,26 @@ class VarModel:
     def __init__(self, engine: VarEngine) -> None:
         self.engine = engine
 
-    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts):
+    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts) -> LegMargins:
         """Margins per account of each leg and of the combined (eligible) portfolio [USD]."""
-        from xmsim.crossmargin import N_LEGS as n_legs
-        from xmsim.crossmargin import LegMargins as factory
+        keep = np.flatnonzero(np.asarray(leg) >= 0)
+        kept = book.take(keep)
+        group = np.asarray(account_idx)[keep] * N_LEGS + np.asarray(leg)[keep]
+        n_groups = n_accounts * N_LEGS
+        pnl = self.engine.pnl_by_group(kept, group, n_groups)
+        pnl = pnl.reshape(pnl.shape[0], n_accounts, N_LEGS)
+        mv = np.bincount(group, np.abs(kept.terms.market_value_usd), n_groups)
+        notional = np.bincount(group, np.abs(kept.terms.notional_usd), n_groups)
+        mv, notional = mv.reshape(n_accounts, N_LEGS), notional.reshape(n_accounts, N_LEGS)
 
-        keep = np.asarray(leg) >= 0
-        group = np.where(keep, np.asarray(account_idx) * n_legs + np.asarray(leg), 0)
-        weights = keep.astype(float)
-        n_groups = n_accounts * n_legs
-        pnl = self.engine.pnl_by_group(_masked(book, keep), group, n_groups)
-        pnl = pnl.reshape(pnl.shape[0], n_accounts, n_legs)
-        mv = np.bincount(group, weights * np.abs(book.terms.market_value_usd), n_groups)
-        notional = np.bincount(group, weights * np.abs(book.terms.notional_usd), n_groups)
-        mv, notional = mv.reshape(n_accounts, n_legs), notional.reshape(n_accounts, n_legs)
-        margin = self.engine.margins_from_pnl
-        return factory(
-            ficc_leg=margin(pnl[:, :, 0], mv[:, 0], notional[:, 0]),
-            cme_leg=margin(pnl[:, :, 1], mv[:, 1], notional[:, 1]),
-            combined=margin(
-                pnl[:, :, 0] + pnl[:, :, 1], mv[:, 0] + mv[:, 1], notional[:, 0] + notional[:, 1]
-            ),
-            ineligible_ficc=margin(pnl[:, :, 2], mv[:, 2], notional[:, 2]),
-            ineligible_cme=margin(pnl[:, :, 3], mv[:, 3], notional[:, 3]),
-        )
+        def margin(*legs: int) -> np.ndarray:
+            return self.engine.margins_from_pnl(
+                pnl[:, :, list(legs)].sum(axis=2), mv[:, list(legs)].sum(axis=1),
+                notional[:, list(legs)].sum(axis=1),
+            )  # fmt: skip
 
-
-def _masked(book: PricingBook, keep: np.ndarray) -> PricingBook:
-    """The book with excluded positions' scale set to 0 (they add nothing to any group)."""
-    if keep.all():
-        return book
-    from dataclasses import replace
-
-    return replace(
-        book,
-        scale=np.where(keep, book.scale, 0.0),
-        base_value_usd=np.where(keep, book.base_value_usd, 0.0),
-    )
+        return LegMargins(
+            ficc_leg=margin(LEG_FICC), cme_leg=margin(LEG_CME),
+            combined=margin(LEG_FICC, LEG_CME),
+            ineligible_ficc=margin(LEG_INELIGIBLE_FICC), ineligible_cme=margin(LEG_INELIGIBLE_CME),
+        )  # fmt: skip
