@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from xmsim import reporting, whatif
 from xmsim.crossmargin import ArrangementSettings
 from xmsim.defaults import default_market
-from xmsim.loader import SAMPLE_ASOF, TEMPLATE_CSV, load_portfolio, sample_paths
+from xmsim.loader import SAMPLE_ASOF, SAMPLES, TEMPLATE_CSV, load_portfolio, sample_paths
 from xmsim.simulate import RunConfig, Simulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,10 +77,8 @@ def test_first_load_shows_the_basis_trade():
     )
 
 
-@pytest.mark.parametrize("name", list(sample_paths()) or ["(none)"])
+@pytest.mark.parametrize("name", [name for name, _ in SAMPLES])
 def test_every_sample_loads_and_shows_results(name):
-    if name == "(none)":
-        pytest.skip("no sample portfolios on disk")
     at = _app(sample=name)
     at.run()
     assert not at.exception, at.exception

@@ -246,23 +246,8 @@ def test_budget_binding_hedge_beats_every_two_contract_hedge_within_it(sim):
 
 
 def _basis_trade() -> tuple[Portfolio, float]:
-    """The basis-trade sample (hand-built twin when the file is absent) and its ZN position."""
-    path = SAMPLES / "basis_trade.csv"
-    if path.is_file():
-        pf = load_portfolio(path, asof=ASOF).portfolio
-    else:
-        pf = Portfolio(
-            (
-                Position(
-                    REPO,
-                    100e6,
-                    coupon_pct=4.0,
-                    maturity=dt.date(2034, 2, 15),
-                    end_date=dt.date(2026, 9, 30),
-                ),
-                _fut("ZN", -980, DEC),
-            )
-        )
+    """The basis-trade sample and its ZN position."""
+    pf = load_portfolio(SAMPLES / "basis_trade.csv", asof=ASOF).portfolio
     held = sum(p.quantity for p in pf if p.is_future and p.contract == "ZN")
     return pf, held
 
@@ -421,10 +406,7 @@ def test_partial_allocation_beats_a_grid_of_splits(sim):
 
 @pytest.mark.slow
 def test_dealer_book_three_contract_hedge(sim):
-    path = SAMPLES / "dealer_book.csv"
-    if not path.is_file():
-        pytest.skip("sample_portfolios/dealer_book.csv not generated")
-    pf = load_portfolio(path, asof=ASOF).portfolio
+    pf = load_portfolio(SAMPLES / "dealer_book.csv", asof=ASOF).portfolio
     res = best_hedge(pf, sim, contracts=("ZT", "ZF", "ZN"))
     assert res.margin_after_usd <= min(res.margin_before_usd, res.naive_margin_usd)
     assert not any("differs" in n for n in res.notes)  # batch agreed with the simulator
