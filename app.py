@@ -15,12 +15,19 @@ import importlib
 import pandas as pd
 import streamlit as st
 
-from xmsim import exports, operations, reporting, whatif
+from xmsim import whatif
+from xmsim.arrangement import cycle as operations
+from xmsim.arrangement.crossmargin import ArrangementSettings, fallback
 from xmsim.contracts import contract_codes, contract_table
-from xmsim.crossmargin import ArrangementSettings, fallback
-from xmsim.defaults import DEFAULT_ASOF, default_market, market_from_history
-from xmsim.history import HistoryFormatError, read_history
-from xmsim.loader import (
+from xmsim.engines.span.params_io import load_span_params
+from xmsim.engines.var.scenarios import VarSettings
+from xmsim.marketdata.defaults import DEFAULT_ASOF, default_market, market_from_history
+from xmsim.marketdata.history import HistoryFormatError, read_history
+from xmsim.portfolio import PRODUCTS
+from xmsim.report import figures as reporting
+from xmsim.report import files as exports
+from xmsim.simulate import RunConfig, Simulator, dv01_neutral_hedge, resolve_span_params
+from xmsim.upload.loader import (
     SAMPLES,
     TEMPLATE_CSV,
     LoadResult,
@@ -29,10 +36,6 @@ from xmsim.loader import (
     portfolio_to_frame,
     sample_paths,
 )
-from xmsim.portfolio import PRODUCTS
-from xmsim.scenarios import VarSettings
-from xmsim.simulate import RunConfig, Simulator, dv01_neutral_hedge, resolve_span_params
-from xmsim.span_params import load_span_params
 
 st.set_page_config(
     page_title="xmsim · CME–FICC cross-margin simulator",

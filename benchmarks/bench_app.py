@@ -28,9 +28,9 @@ def main() -> None:
 
     from streamlit.testing.v1 import AppTest
 
-    from xmsim.defaults import default_market
-    from xmsim.loader import SAMPLE_ASOF, load_portfolio_text
+    from xmsim.marketdata.defaults import default_market
     from xmsim.simulate import Simulator
+    from xmsim.upload.loader import SAMPLE_ASOF, load_portfolio_text
 
     lines = (ROOT / "sample_portfolios" / "dealer_book.csv").read_text().splitlines()
     text = "\n".join(lines[: args.rows + 1]) + "\n"

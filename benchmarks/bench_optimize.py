@@ -41,10 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per case (best kept)")
     args = parser.parse_args(argv)
 
-    from xmsim.defaults import default_market
-    from xmsim.loader import load_portfolio
+    from xmsim.marketdata.defaults import default_market
     from xmsim.optimize import _Batch, _columns, best_allocation, best_hedge
     from xmsim.simulate import Simulator
+    from xmsim.upload.loader import load_portfolio
 
     with tempfile.TemporaryDirectory() as tmp:
         path = dealer_book_path(Path(tmp))

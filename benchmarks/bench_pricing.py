@@ -17,12 +17,13 @@ import datetime as dt
 import numpy as np
 from _util import best_of, fmt_s, once
 
-from xmsim import bonds, dates
-from xmsim.curve import NODE_YEARS, discount_nodes
-from xmsim.defaults import default_market
-from xmsim.engines.var import VarEngine
+from xmsim import dates
+from xmsim.engines.var.engine import VarEngine
+from xmsim.marketdata.defaults import default_market
 from xmsim.portfolio import UST, Portfolio, Position
-from xmsim.risk import build_book
+from xmsim.pricing import bonds
+from xmsim.pricing.curve import NODE_YEARS, discount_nodes
+from xmsim.pricing.risk import build_book
 
 ASOF = dt.date(2026, 7, 31)
 
@@ -131,7 +132,7 @@ def ql_dirty_aligned(coupon, mats, settle: dt.date, bonds_ql, df_nodes: np.ndarr
     """
     import QuantLib as ql
 
-    from xmsim.curve import discount_at
+    from xmsim.pricing.curve import discount_at
 
     groups: dict[tuple, list[int]] = {}
     for i, m in enumerate(mats):

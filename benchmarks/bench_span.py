@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
-from xmsim.engines.span import SpanBook, span_book, span_margin, span_margin_batch
+from xmsim.engines.span.margin import SpanBook, span_book, span_margin, span_margin_batch
+from xmsim.engines.span.params_io import default_span_params
 from xmsim.portfolio import FUTURE, UST, Portfolio, Position
-from xmsim.span_params import default_span_params
 
 ASOF = dt.date(2026, 7, 31)
 CONTRACT_DV01 = {

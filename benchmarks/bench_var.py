@@ -18,12 +18,12 @@ from pathlib import Path
 
 from _util import ROOT, best_of, fmt_s, once, target
 
-from xmsim.defaults import default_market
-from xmsim.engines.var import VarEngine, loss_quantile
-from xmsim.loader import load_portfolio
+from xmsim.engines.var.engine import VarEngine, loss_quantile
+from xmsim.engines.var.scenarios import VarSettings
 from xmsim.market import Market
+from xmsim.marketdata.defaults import default_market
 from xmsim.portfolio import Portfolio
-from xmsim.scenarios import VarSettings
+from xmsim.upload.loader import load_portfolio
 
 SAMPLES = ROOT / "sample_portfolios"
 HISTORY = ROOT.parent / "shared" / "data" / "ust_par_yield_curve_1990_2024.csv"
@@ -105,8 +105,8 @@ def main() -> None:
     if not args.history.exists():
         print(f"real history not found at {args.history}: skipped")
         return
-    from xmsim.defaults import market_from_history
-    from xmsim.history import load_history
+    from xmsim.marketdata.defaults import market_from_history
+    from xmsim.marketdata.history import load_history
 
     asof = dt.date(2024, 12, 31)
     t_load, hist = once(lambda: load_history(args.history))

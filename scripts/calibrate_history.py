@@ -6,7 +6,8 @@ Usage (from the project root)::
 
 Only statistics are written (volatilities, correlations, quantiles, regime and tail figures);
 the history itself, or any of its rows, must never be committed. The figures come from
-:func:`xmsim.synthetic.calibrate_history_stats`, so ``tests/test_synthetic.py`` can re-derive them
+:func:`xmsim.marketdata.synthetic.calibrate_history_stats`, so ``tests/test_synthetic.py`` can
+re-derive them
 and check the committed file is not stale.
 """
 
@@ -23,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from xmsim.history import read_history  # noqa: E402
-from xmsim.synthetic import STATS_PATH, calibrate_history_stats  # noqa: E402
+from xmsim.marketdata.history import read_history  # noqa: E402
+from xmsim.marketdata.synthetic import STATS_PATH, calibrate_history_stats  # noqa: E402
 
 DEFAULT_HISTORY = ROOT.parent / "shared" / "data" / "ust_par_yield_curve_1990_2024.csv"
 

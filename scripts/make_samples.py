@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from xmsim import dates  # noqa: E402
-from xmsim.loader import COLUMN_NAMES, SAMPLE_ASOF, SAMPLES, format_table_markdown  # noqa: E402
+from xmsim.upload.loader import COLUMN_NAMES, SAMPLE_ASOF, SAMPLES, format_table_markdown  # noqa: E402
 
 ASOF = SAMPLE_ASOF
 SEED = 20260731
@@ -305,7 +305,7 @@ def customer_book() -> list[dict]:
 
 
 def build_samples() -> dict[str, list[dict]]:
-    """Every sample, by name, in the order of ``xmsim.loader.SAMPLES``."""
+    """Every sample, by name, in the order of ``xmsim.upload.loader.SAMPLES``."""
     built = {**small_samples(), "customer_book": customer_book(), "dealer_book": dealer_book()}
     return {name: built[name] for name, _ in SAMPLES}
 

@@ -6,9 +6,10 @@ import ast
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
-from xmsim.loader import format_table_markdown
+from xmsim.upload.loader import format_table_markdown
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 APP_COMMAND = "pip install -r requirements.txt && streamlit run app.py"
@@ -47,9 +48,59 @@ def test_library_never_imports_streamlit_or_quantlib():
                 assert root not in ("streamlit", "QuantLib"), f"{path} imports {n}"
 
 
-def test_plotly_is_imported_only_by_reporting():
+# Layers of xmsim, lowest first (ARCHITECTURE.md): a module imports only from its own rank or
+# below. ``ui/`` and ``app.py`` sit above all of them and are the only Streamlit importers.
+LAYER_RANK = {
+    "units": 0, "dates": 0, "cusip": 0, "frozen": 0, "data": 0,
+    "portfolio": 1, "market": 1, "contracts": 1,
+    "upload": 2, "marketdata": 2, "pricing": 2,
+    "engines": 3,
+    "arrangement": 4,
+    "config": 5, "simulate": 5,
+    "whatif": 6, "optimize": 6,
+    "report": 7,
+    "commands": 8, "cli": 9, "__main__": 10,
+}  # fmt: skip
+
+
+def _layer_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _xmsim_imports(path: Path) -> set[str]:
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.add(node.module)
+            if node.module == "xmsim":
+                out |= {f"xmsim.{a.name}" for a in node.names}
+    return out
+
+
+def test_layers_import_only_downwards():
+    """pricing never imports engines; engines never the arrangement, report, commands or ui."""
+    for path in sorted((ROOT / "xmsim").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        own = _layer_of(".".join(rel.parts))
+        if own in ("", "__init__"):
+            continue  # xmsim/__init__.py re-exports the public API lazily
+        assert own in LAYER_RANK, f"{path}: give its layer a rank in LAYER_RANK"
+        for name in _xmsim_imports(path):
+            if not name.startswith("xmsim.") and name != "xmsim":
+                assert name.split(".")[0] not in ("streamlit", "ui"), f"{path} imports {name}"
+                continue
+            other = _layer_of(name)
+            if other in ("", own):
+                continue
+            assert LAYER_RANK[other] <= LAYER_RANK[own], f"{path} ({own}) imports {name} ({other})"
+
+
+def test_plotly_is_imported_only_by_report_figures():
     for path in (ROOT / "xmsim").rglob("*.py"):
-        if path.name == "reporting.py":
+        if path.relative_to(ROOT).as_posix() == "xmsim/report/figures.py":
             continue
         assert "import plotly" not in path.read_text(encoding="utf-8"), path
 

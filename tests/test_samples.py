@@ -9,10 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from xmsim.arrangement.eligibility import CME, FICC, classify_portfolio
 from xmsim.contracts import contract_codes
-from xmsim.eligibility import CME, FICC, classify_portfolio
-from xmsim.loader import SAMPLE_ASOF, SAMPLES, format_table_markdown, load_portfolio, sample_paths
 from xmsim.portfolio import PRODUCTS, Portfolio
+from xmsim.upload.loader import (
+    SAMPLE_ASOF,
+    SAMPLES,
+    format_table_markdown,
+    load_portfolio,
+    sample_paths,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ASOF = dt.date(2026, 7, 31)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from xmsim import contracts, dates
-from xmsim.crossmargin import (
+from xmsim.arrangement.crossmargin import (
     LEG_CME,
     LEG_FICC,
     LEG_INELIGIBLE_CME,
@@ -25,11 +25,7 @@ from xmsim.crossmargin import (
     assign_legs,
     run_arrangement,
 )
-from xmsim.curve import par_yields_at
-from xmsim.engines.span import SpanResult
-from xmsim.engines.span_model import SpanModel, bucket_dv01s
-from xmsim.engines.var import VarEngine, VarModel, VarResult
-from xmsim.legacy import (
+from xmsim.arrangement.legacy import (
     BENCHMARK_YEARS,
     FUTURE_CLASS,
     LegacyResult,
@@ -37,16 +33,20 @@ from xmsim.legacy import (
     legacy_offsets,
     residuals_by_class,
 )
-from xmsim.market import TENORS, Market
-from xmsim.portfolio import FUTURE, UST, Portfolio, Position
-from xmsim.risk import CtdOverride, PricingBook, RiskReport, build_book, position_risk
-from xmsim.scenarios import VarSettings
-from xmsim.span_params import (
+from xmsim.arrangement.models import SpanModel, VarModel, bucket_dv01s
+from xmsim.engines.span.margin import SpanResult
+from xmsim.engines.span.params_io import (
     SpanParams,
     calibrated_span_params,
     default_span_params,
     load_span_params,
 )
+from xmsim.engines.var.engine import VarEngine, VarResult
+from xmsim.engines.var.scenarios import VarSettings
+from xmsim.market import TENORS, Market
+from xmsim.portfolio import FUTURE, UST, Portfolio, Position
+from xmsim.pricing.curve import par_yields_at
+from xmsim.pricing.risk import CtdOverride, PricingBook, RiskReport, build_book, position_risk
 
 LEG_NAMES = {LEG_FICC: "FICC (eligible)", LEG_CME: "CME (eligible)",
              LEG_INELIGIBLE_FICC: "FICC (ineligible)", LEG_INELIGIBLE_CME: "CME (ineligible)",
@@ -194,7 +194,7 @@ class Simulator:
         book = self.book(portfolio)
         result = self.arrangement(portfolio, book)
         legs, _ = assign_legs(portfolio, self.market.asof, book.terms)
-        from xmsim.eligibility import classify_portfolio
+        from xmsim.arrangement.eligibility import classify_portfolio
 
         elig = tuple(
             e.reason or f"eligible at {e.ccp}"

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from xmsim.crossmargin import ArrangementResult
-from xmsim.display import SUMMARY_LABELS, summary
+from xmsim.arrangement.crossmargin import ArrangementResult
+from xmsim.arrangement.summary import SUMMARY_LABELS, summary
 from xmsim.portfolio import Portfolio, Position
 from xmsim.simulate import Simulator
 
@@ -67,7 +67,8 @@ def hedge_ratio_sweep(
 ) -> pd.DataFrame:
     """Applied percentage and margins against the hedge ratio.
 
-    Returns one row per ratio with ``ratio`` and the keys of :func:`xmsim.reporting.summary`
+    Returns one row per ratio with ``ratio`` and the keys of
+    :func:`xmsim.arrangement.summary.summary`
     (fractions in [0, 1], amounts [USD]).
     """
     rows = []

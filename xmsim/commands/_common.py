@@ -9,10 +9,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-from xmsim.crossmargin import ArrangementSettings
+from xmsim.arrangement.crossmargin import ArrangementSettings
+from xmsim.engines.var.scenarios import VarSettings
 from xmsim.market import Market
 from xmsim.portfolio import Portfolio
-from xmsim.scenarios import VarSettings
 
 PARAM_SECTIONS = ("arrangement", "var", "span", "run")
 
@@ -172,7 +172,7 @@ def settings_from_args(args: argparse.Namespace):
 
 def load_market(history_path: str | None, asof: dt.date | None) -> Market:
     """The embedded default market, or a market from a history file at ``asof``."""
-    from xmsim.defaults import default_market, market_from_history
+    from xmsim.marketdata.defaults import default_market, market_from_history
 
     if not history_path:
         market = default_market()
@@ -182,7 +182,7 @@ def load_market(history_path: str | None, asof: dt.date | None) -> Market:
             except ValueError as exc:
                 raise CliError(str(exc)) from exc
         return market
-    from xmsim.history import load_history
+    from xmsim.marketdata.history import load_history
 
     try:
         history = load_history(history_path)
@@ -198,7 +198,7 @@ def load_market(history_path: str | None, asof: dt.date | None) -> Market:
 
 def load_portfolio_or_exit(path: str, asof: dt.date, quiet: bool = False) -> Portfolio:
     """Load a portfolio; row errors and warnings go to stderr, valid rows are used."""
-    from xmsim.loader import load_portfolio
+    from xmsim.upload.loader import load_portfolio
 
     if not Path(path).is_file():
         raise CliError(f"portfolio file {path} not found")

@@ -11,7 +11,8 @@ import argparse
 import datetime as dt
 import sys
 
-from xmsim import contracts, futures
+from xmsim import contracts
+from xmsim.pricing import futures
 
 MONTH_CODES = "FGHJKMNQUVXZ"
 """CME month letters, January … December."""
@@ -23,7 +24,7 @@ def parse_delivery_month(text: str, today: dt.date | None = None) -> dt.date:
     """The first day of a delivery month, read by the upload loader's one rule
     (``2026-12``, ``Dec-26``, ``Z26``, ``ZNZ6``; a one-digit year is the year in
     [today.year − 1, today.year + 8] ending in that digit)."""
-    from xmsim.loader import parse_expiry
+    from xmsim.upload.loader import parse_expiry
 
     return parse_expiry(text, today or dt.date.today())[0]
 

@@ -2,7 +2,8 @@
 
 The file comes from the Treasury's CSV download endpoint (home.treasury.gov, "Daily Treasury
 Par Yield Curve Rates"), for one year or for all years since 1990. It is validated with
-:func:`xmsim.history.load_history` before anything is written; nothing is written on failure.
+:func:`xmsim.marketdata.history.load_history` before anything is written; nothing is written on
+failure.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from xmsim.history import HistoryFormatError, read_history
+from xmsim.marketdata.history import HistoryFormatError, read_history
 
 TREASURY_CSV_URL = (
     "https://home.treasury.gov/resource-center/data-chart-center/interest-rates/"
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"error: could not reach {url} ({reason}). You may be offline. Download the CSV in a "
             "browser from home.treasury.gov (Daily Treasury Par Yield Curve Rates) and load it "
-            "with the app or xmsim.history.load_history, or retry with --url.",
+            "with the app or xmsim.marketdata.history.load_history, or retry with --url.",
             file=sys.stderr,
         )
         return 1

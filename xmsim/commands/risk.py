@@ -36,7 +36,7 @@ def register(subparsers) -> None:
 
 def risk_frame(portfolio, market):
     """The per-position risk table on the market's curve."""
-    from xmsim.risk import build_book, position_risk
+    from xmsim.pricing.risk import build_book, position_risk
 
     return position_risk(build_book(portfolio, market.curve), market.curve).to_frame(portfolio)
 

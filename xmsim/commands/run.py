@@ -104,7 +104,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     extra = {}
     if args.legacy:
-        from xmsim.legacy import LegacySettings
+        from xmsim.arrangement.legacy import LegacySettings
 
         legacy = sim.run(portfolio, details=False).legacy(
             LegacySettings(margin_rate=args.legacy_margin_rate, min_margin=args.legacy_min_margin)
@@ -122,7 +122,7 @@ def main(args: argparse.Namespace) -> int:
         )
         return 2
     if args.fallback_prior_applied is not None:
-        from xmsim.crossmargin import fallback
+        from xmsim.arrangement.crossmargin import fallback
 
         fb = []
         for a in result.accounts:
@@ -152,7 +152,7 @@ def main(args: argparse.Namespace) -> int:
         }
         text = pd.concat([frame, pd.DataFrame([totals])], ignore_index=True).to_csv(index=False)
     else:
-        from xmsim.reporting_text import arrangement_table
+        from xmsim.report.text import arrangement_table
 
         text = arrangement_table(result)
         if "legacy" in extra:

@@ -1,0 +1,165 @@
+"""SPAN parameter sets: the shipped table, the file format, errors naming lines, calibration."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from xmsim.engines.span.params_io import (
+    DEFAULT_KEY_TENOR_YEARS,
+    calibrated_span_params,
+    default_span_params,
+    load_span_params,
+    one_day_move_bp,
+    save_span_params,
+)
+from xmsim.market import TENOR_YEARS, TENORS, YieldHistory
+
+DEFAULT_TEXT = resources.files("xmsim.data").joinpath("span_params_default.csv").read_text()
+
+
+def test_default_is_dated_and_labelled_illustrative():
+    p = default_span_params()
+    assert "not official CME levels" in p.label and p.asof == dt.date(2026, 7, 31)
+    psr = {x.code: x.psr_usd for x in p.products}
+    assert psr == {
+        "ZT": 600,
+        "Z3N": 900,
+        "ZF": 1300,
+        "ZN": 2000,
+        "TN": 2800,
+        "TWE": 4000,
+        "ZB": 4500,
+        "UB": 7000,
+        "SR3": 700,
+        "SR1": 400,
+        "ZQ": 400,
+    }
+    assert p.source_of("product", "ZN", "psr_usd").status == "ASSUMED"
+    assert p.initial_multiplier == 1.10 and p.shown == "initial"
+    tsy = next(s for s in p.scan_spreads if s.name == "TSY-LONG")
+    assert tsy.legs == ("UB", "ZB", "ZN", "ZF") and tsy.ratios == (2, 2, 3, 5)
+    assert (
+        tsy.credit_rate == 0.70 and p.source_of("scan_spread", "TSY-LONG", "legs").status == "SRC"
+    )
+    assert [b.max_years for b in p.cash_buckets] == [2.75, 4, 6.5, 9.4, 10, 19, 24, np.inf]
+    assert p.psr_usd("CASH-ZN") == pytest.approx(2100.0)
+
+
+def test_every_value_has_a_status_and_source():
+    frame = default_span_params().to_frame()
+    assert set(frame["status"]) <= {"SRC", "ASSUMED"}
+    assert (frame["source"].str.len() > 0).all()
+
+
+def test_round_trip(tmp_path):
+    p = default_span_params().with_psr({"ZN": 1234.5})
+    p = dataclasses.replace(p, shown="maintenance", fractional_spreads=False)
+    path = tmp_path / "params.csv"
+    save_span_params(p, path)
+    assert load_span_params(path) == p
+    assert load_span_params(path.read_text()) == p
+    assert load_span_params(DEFAULT_TEXT) == default_span_params()
+
+
+def edited(old: str, new: str) -> str:
+    assert old in DEFAULT_TEXT
+    return DEFAULT_TEXT.replace(old, new, 1)
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("product,ZN,psr_usd,2000", "product,ZX,psr_usd,2000", "unknown contract 'ZX'"),
+        ("product,ZN,psr_usd,2000", "product,ZN,psr_usd,lots", "'lots' is not a number"),
+        ("product,ZN,psr_usd,2000", "product,ZN,psr_usd,", "value is empty"),
+        ("product,ZN,psr_usd,2000", "prodct,ZN,psr_usd,2000", "unknown table 'prodct'"),
+        ("product,ZN,psr_usd,2000", "product,ZN,psr,2000", "unknown field 'psr'"),
+        ("product,ZN,psr_usd,2000,ASSUMED", "product,ZN,psr_usd,2000,MAYBE", "status 'MAYBE'"),
+        ("legs,SR3:3|ZT:2", "legs,SR3:3|ZZ:2", "unknown legs \\['ZZ'\\]"),
+        ("legs,SR3:3|ZT:2", "legs,SR3-3|ZT:2", "CODE:RATIO"),
+        ("SR3-ZT,basis,delta", "SR3-ZT,basis,gamma", "basis"),
+        ("meta,,asof,2026-07-31", "meta,,asof,31/07/2026", "YYYY-MM-DD"),
+    ],
+)
+def test_malformed_file_errors_name_the_line(old, new, message):
+    text = edited(old, new)
+    line = line_of(text, new.split(",ASSUMED")[0] if "MAYBE" not in new else new)
+    with pytest.raises(ValueError, match=f"line {line}: .*{message}"):
+        load_span_params(text)
+
+
+def test_missing_rate_names_the_spread_line():
+    text = "\n".join(
+        line
+        for line in DEFAULT_TEXT.splitlines()
+        if not line.startswith("inter_spread,SR3-ZT,rate")
+    )
+    first = line_of(text, "inter_spread,SR3-ZT,legs")
+    with pytest.raises(ValueError, match=f"line {first}: inter_spread SR3-ZT has no 'rate'"):
+        load_span_params(text)
+
+
+def test_duplicate_value_is_an_error():
+    text = DEFAULT_TEXT + "product,ZN,psr_usd,2100,USER,\n"
+    with pytest.raises(ValueError, match=f"line {len(text.splitlines())}: .*given twice"):
+        load_span_params(text)
+
+
+def test_bad_header_and_empty_file():
+    with pytest.raises(ValueError, match="line 1: header"):
+        load_span_params("a,b,c\nproduct,ZN,psr_usd,1,USER,\n")
+    with pytest.raises(ValueError, match="empty parameter file"):
+        load_span_params("# nothing\n\n")
+
+
+def synthetic_history(n_days: int = 600) -> YieldHistory:
+    rng = np.random.default_rng(7)
+    vol_bp = np.linspace(3.0, 9.0, len(TENORS))  # distinct per tenor, to test interpolation
+    changes = rng.normal(0.0, 1.0, (n_days - 1, len(TENORS))) * vol_bp * 1e-4
+    yields = 0.04 + np.vstack([np.zeros(len(TENORS)), np.cumsum(changes, axis=0)])
+    dates = np.arange(np.datetime64("2022-01-03"), np.datetime64("2022-01-03") + n_days)
+    return YieldHistory(dates, yields, "synthetic test history")
+
+
+def test_one_day_move_interpolates_changes_between_tenors():
+    h = synthetic_history()
+    d = np.diff(h.yields, axis=0) * 1e4
+    i7, i10 = TENORS.index("7Y"), TENORS.index("10Y")
+    w = (8.0 - TENOR_YEARS[i7]) / (TENOR_YEARS[i10] - TENOR_YEARS[i7])
+    expected = np.quantile(np.abs((1 - w) * d[:, i7] + w * d[:, i10]), 0.99)
+    assert one_day_move_bp(h, 8.0) == pytest.approx(expected)
+    assert one_day_move_bp(h, 10.0) == pytest.approx(np.quantile(np.abs(d[:, i10]), 0.99))
+
+
+def test_calibrated_params():
+    h = synthetic_history()
+    dv01 = {
+        "ZT": 40.0,
+        "Z3N": 44.0,
+        "ZF": 48.0,
+        "ZN": 78.0,
+        "TN": 100.0,
+        "TWE": 140.0,
+        "ZB": 150.0,
+        "UB": 260.0,
+    }
+    p = calibrated_span_params(h, dv01, {"ZN": "7Y"})
+    psr = {x.code: x.psr_usd for x in p.products}
+    assert psr["ZN"] == round(78.0 * one_day_move_bp(h, 7.0) / 10) * 10
+    assert psr["SR3"] == round(25.0 * one_day_move_bp(h, DEFAULT_KEY_TENOR_YEARS["SR3"]) / 10) * 10
+    assert all(v % 10 == 0 and v > 0 for v in psr.values())
+    assert "synthetic test history" in p.label and p.asof == h.end
+    src = p.source_of("product", "ZN", "psr_usd")
+    assert src.status == "CALIBRATED" and src.source == "synthetic test history"
+    assert p.scan_spreads == default_span_params().scan_spreads
+    with pytest.raises(KeyError, match="Z3N"):
+        calibrated_span_params(h, {"ZT": 40.0})

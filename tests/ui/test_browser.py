@@ -1,0 +1,236 @@
+"""The app in a real browser: upload a sample through the file uploader and check the headline
+numbers on the page against ``python -m xmsim run FILE --format json``.
+
+Needs Debian's Chromium at /usr/bin/chromium (never ``playwright install``); skipped when it is
+missing unless ``XMSIM_REQUIRE_BROWSER=1``. Screenshots of every tab go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from xmsim.report.figures import headline_labels, parse_display_number
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+UPLOAD = ROOT / "sample_portfolios" / "half_hedge.csv"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TABS = ("Portfolio", "What-if", "Operations", "Exports", "Settings & assumptions")
+
+
+def _require_browser() -> None:
+    required = os.environ.get("XMSIM_REQUIRE_BROWSER", "").strip() not in ("", "0", "false")
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} not found: install Debian's chromium package"
+        if required:
+            pytest.fail(message + " (XMSIM_REQUIRE_BROWSER=1)")
+        pytest.skip(message)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if required:
+            pytest.fail("playwright (Python) is not installed (XMSIM_REQUIRE_BROWSER=1)")
+        pytest.skip("playwright (Python) is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """``streamlit run app.py`` on a free local port; always killed at teardown."""
+    _require_browser()
+    port = _free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = ARTIFACTS / "streamlit-server.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 45
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("streamlit did not become healthy within 45 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def _has_optimiser() -> bool:
+    try:
+        import xmsim.optimize  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _cli_json(path: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "xmsim", "run", str(path), "--format", "json", "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def _metrics(page) -> dict[str, str]:
+    values = {}
+    for card in page.locator('[data-testid="stMetric"]').all():
+        label = card.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        values[label] = card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return values
+
+
+def _wait_idle(page, timeout_s: float = 60) -> None:
+    """Wait until the script has finished (no 'Running' status widget, no stale elements)."""
+    page.wait_for_timeout(300)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count()
+        stale = page.locator('[data-stale="true"]').count()
+        if not running and not stale:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError("the app kept running")
+
+
+def test_upload_matches_cli(server):
+    from playwright.sync_api import sync_playwright
+
+    expected = _cli_json(UPLOAD)
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 2000})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+            page.goto(server, wait_until="domcontentloaded")
+            page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
+            _wait_idle(page)
+            default = _metrics(page)
+            page.screenshot(path=str(ARTIFACTS / "01_results_default.png"), full_page=True)
+
+            page.locator('[data-testid="stSidebar"]').get_by_text("Upload file").click()
+            file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+            file_input.wait_for(state="attached", timeout=20_000)
+            file_input.set_input_files(str(UPLOAD))
+            deadline = time.monotonic() + 60
+            while _metrics(page).get("FICC standalone") == default["FICC standalone"]:
+                assert time.monotonic() < deadline, "results did not update after the upload"
+                page.wait_for_timeout(250)
+            _wait_idle(page)
+            shown = _metrics(page)
+            page.screenshot(path=str(ARTIFACTS / "02_results_uploaded.png"), full_page=True)
+            _check_headline(shown, expected)
+
+            tabs = [*TABS, "Optimiser"] if _has_optimiser() else list(TABS)
+            for i, tab in enumerate(tabs, 3):
+                page.get_by_role("tab", name=tab).click()
+                page.wait_for_timeout(600)
+                _wait_idle(page)
+                name = tab.lower().replace(" & ", "_").replace("-", "").replace(" ", "_")
+                page.screenshot(path=str(ARTIFACTS / f"{i:02d}_{name}.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def _check_headline(shown: dict[str, str], expected: dict) -> None:
+    """Every headline card equals the CLI's JSON (whole dollars, hundredths of a percent)."""
+    assert len(expected["accounts"]) == 1
+    a, t = expected["accounts"][0], expected["totals"]
+    labels = headline_labels_for(expected)
+    want = {
+        "ficc_standalone": t["ficc_standalone"],
+        "cme_standalone": t["cme_standalone"],
+        "savings_ficc_model": a["var"]["savings"],
+        "savings_cme_model": a["span"]["savings"],
+        "applied": a["applied"],
+        "ficc_requirement": t["ficc_requirement"],
+        "cme_requirement": t["cme_requirement"],
+        "savings_usd": t["savings_usd"],
+    }
+    for key, value in want.items():
+        label = labels[key]
+        assert label in shown, f"no metric labelled {label!r} on the page: {list(shown)}"
+        got = parse_display_number(shown[label])
+        if key in ("savings_ficc_model", "savings_cme_model", "applied"):
+            assert got == pytest.approx(value, abs=0.00006), (label, shown[label], value)
+        else:
+            assert got == pytest.approx(value, abs=0.51), (label, shown[label], value)
+
+
+def headline_labels_for(expected: dict) -> dict[str, str]:
+    """The page's labels for a one-account result with the CLI's model choice."""
+
+    class _R:  # the two attributes headline_labels reads
+        ficc_model = expected["settings"]["ficc_model"]
+        cme_model = expected["settings"]["cme_model"]
+        accounts = (None,)
+
+    return headline_labels(_R())

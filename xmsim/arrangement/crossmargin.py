@@ -1,0 +1,409 @@
+"""The CME–FICC cross-margining arrangement (METHODOLOGY §1): both models' savings side by side.
+
+For each combined portfolio (house: the whole file; customer: each account, with no offset
+between accounts) and each model k (the VaR model standing for FICC, SPAN for CME by default)::
+
+    standalone_k = M_k(F) + M_k(C)          # F: FICC-eligible leg, C: CME-eligible leg
+    combined_k   = M_k(F ∪ C)
+    savings_k    = 1 - combined_k / standalone_k   (sum_of_legs, default)
+                 = 1 - combined_k / M_k(own leg)   (own_leg: literal FAQ reading)
+    applied      = min(savings_FICC, savings_CME, cap); 0 if either <= 0 (do no harm)
+    FICC requirement = M_FICC(F) × (1 − applied);  CME requirement = M_CME(C) × (1 − applied)
+
+Ineligible positions are margined at their home CCP outside the arrangement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from xmsim.arrangement.eligibility import CME, FICC, classify_portfolio
+from xmsim.portfolio import CASH_PRODUCTS, HOUSE, Portfolio
+from xmsim.pricing.risk import PositionTerms, PricingBook
+
+HOUSE_ARRANGEMENT = "house"
+CUSTOMER_ARRANGEMENT = "customer"
+SUM_OF_LEGS = "sum_of_legs"
+OWN_LEG = "own_leg"
+
+LEG_FICC, LEG_CME, LEG_INELIGIBLE_FICC, LEG_INELIGIBLE_CME, LEG_NONE = 0, 1, 2, 3, -1
+N_LEGS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class LegMargins:
+    """Margins of one model per account [USD], each shape (n_accounts,)."""
+
+    ficc_leg: np.ndarray
+    cme_leg: np.ndarray
+    combined: np.ndarray
+    ineligible_ficc: np.ndarray
+    ineligible_cme: np.ndarray
+
+
+class MarginModel(Protocol):
+    """What the arrangement needs from a margin engine (VaR-like or SPAN-like)."""
+
+    name: str
+
+    def leg_margins(
+        self,
+        portfolio: Portfolio,
+        book: PricingBook,
+        account_idx: np.ndarray,
+        leg: np.ndarray,
+        n_accounts: int,
+    ) -> LegMargins:
+        """Margins of the FICC leg, CME leg, their union, and the ineligible legs by account.
+
+        ``leg`` holds LEG_* codes per position; LEG_NONE positions are ignored.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ArrangementSettings:
+    """Switches of the arrangement (METHODOLOGY §1, §7)."""
+
+    cap: float = 0.80
+    savings_basis: str = SUM_OF_LEGS
+    arrangement: str = HOUSE_ARRANGEMENT
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.cap <= 1.0:
+            raise ValueError(f"cap must be in [0, 1], got {self.cap}")
+        if self.savings_basis not in (SUM_OF_LEGS, OWN_LEG):
+            raise ValueError(f"savings_basis must be {SUM_OF_LEGS!r} or {OWN_LEG!r}")
+        if self.arrangement not in (HOUSE_ARRANGEMENT, CUSTOMER_ARRANGEMENT):
+            raise ValueError("arrangement must be 'house' or 'customer'")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelView:
+    """One model's view of one combined portfolio [USD; savings a fraction, may be < 0]."""
+
+    ficc_leg: float
+    cme_leg: float
+    standalone: float
+    combined: float
+    savings: float
+
+
+@dataclass(frozen=True, slots=True)
+class IneligibleRow:
+    row: int
+    description: str
+    home_ccp: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountResult:
+    """The arrangement for one combined portfolio; all amounts in USD.
+
+    total_before = ficc_standalone + cme_standalone + ineligible_margin;
+    total_after = ficc_requirement + cme_requirement + ineligible_margin;
+    savings_usd = total_before − total_after.
+    """
+
+    account: str
+    var: ModelView
+    span: ModelView
+    savings_ficc_model: float
+    savings_cme_model: float
+    applied: float
+    reason: str
+    ficc_standalone: float
+    cme_standalone: float
+    ficc_requirement: float
+    cme_requirement: float
+    ineligible: tuple[IneligibleRow, ...]
+    ineligible_margin_ficc: float
+    ineligible_margin_cme: float
+    total_before: float
+    total_after: float
+    savings_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArrangementResult:
+    """The arrangement for a whole file: per account and in total."""
+
+    asof: dt.date
+    settings: ArrangementSettings
+    ficc_model: str
+    cme_model: str
+    history: str
+    accounts: tuple[AccountResult, ...]
+    model_settings: dict = field(default_factory=dict)
+
+    @property
+    def totals(self) -> dict[str, float]:
+        keys = (
+            "ficc_standalone",
+            "cme_standalone",
+            "ficc_requirement",
+            "cme_requirement",
+            "ineligible_margin_ficc",
+            "ineligible_margin_cme",
+            "total_before",
+            "total_after",
+            "savings_usd",
+        )
+        return {k: float(sum(getattr(a, k) for a in self.accounts)) for k in keys}
+
+    def to_dict(self) -> dict:
+        """The documented JSON layout (fractions in [0, 1] except savings, amounts in USD)."""
+        accounts = []
+        for a in self.accounts:
+            d = {
+                "account": a.account,
+                "var": asdict(a.var),
+                "span": asdict(a.span),
+                "applied": a.applied,
+                "reason": a.reason,
+                "ficc_standalone": a.ficc_standalone,
+                "cme_standalone": a.cme_standalone,
+                "ficc_requirement": a.ficc_requirement,
+                "cme_requirement": a.cme_requirement,
+                "ineligible": [asdict(r) for r in a.ineligible],
+                "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
+                "total_before": a.total_before,
+                "total_after": a.total_after,
+                "savings_usd": a.savings_usd,
+            }
+            accounts.append(d)
+        return {
+            "asof": self.asof.isoformat(),
+            "arrangement": self.settings.arrangement,
+            "history": self.history,
+            "settings": {
+                "cap": self.settings.cap,
+                "savings_basis": self.settings.savings_basis,
+                "ficc_model": self.ficc_model,
+                "cme_model": self.cme_model,
+                **self.model_settings,
+            },
+            "accounts": accounts,
+            "totals": self.totals,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per account (the per-account table of the app and the CSV export)."""
+        rows = []
+        for a in self.accounts:
+            rows.append(
+                {
+                    "account": a.account,
+                    "var_ficc_leg": a.var.ficc_leg,
+                    "var_cme_leg": a.var.cme_leg,
+                    "var_combined": a.var.combined,
+                    "var_savings": a.var.savings,
+                    "span_ficc_leg": a.span.ficc_leg,
+                    "span_cme_leg": a.span.cme_leg,
+                    "span_combined": a.span.combined,
+                    "span_savings": a.span.savings,
+                    "applied": a.applied,
+                    "ficc_requirement": a.ficc_requirement,
+                    "cme_requirement": a.cme_requirement,
+                    "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
+                    "total_before": a.total_before,
+                    "total_after": a.total_after,
+                    "savings_usd": a.savings_usd,
+                    "reason": a.reason,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def savings_fraction(combined: float, base: float) -> float:
+    """1 − combined / base, 0 when base is 0 (nothing to save)."""
+    return 0.0 if base <= 0 else 1.0 - combined / base
+
+
+def applied_percentage(s_ficc: float, s_cme: float, cap: float) -> tuple[float, str]:
+    """The lower of the two savings, capped; 0 when either model finds no saving."""
+    if s_ficc <= 0 or s_cme <= 0:
+        who = "FICC's" if s_ficc <= 0 else "CME's"
+        return 0.0, f"do no harm: {who} model finds no saving, standalone requirements apply"
+    low = min(s_ficc, s_cme)
+    if low >= cap:
+        return cap, f"cap: both models save at least {cap:.0%}"
+    lower = "FICC's" if s_ficc <= s_cme else "CME's"
+    return low, f"lower of the two: {lower} model"
+
+
+def assign_legs(
+    portfolio: Portfolio, asof: dt.date, terms: PositionTerms | None = None
+) -> tuple[np.ndarray, tuple[IneligibleRow | None, ...]]:
+    """LEG_* code per position from the one eligibility function, and ineligible rows.
+
+    With the pricer's ``terms``, positions it could not value are listed (with its note) and
+    left out of every leg instead of counting as zero risk.
+    """
+    legs = np.full(len(portfolio), LEG_NONE, dtype=np.int64)
+    rows: list[IneligibleRow | None] = []
+    for i, (p, e) in enumerate(zip(portfolio, classify_portfolio(portfolio, asof), strict=True)):
+        modelled = terms is None or bool(terms.priced[i])
+        if e.eligible and modelled:
+            legs[i] = LEG_FICC if e.ccp == FICC else LEG_CME
+            rows.append(None)
+            continue
+        if e.eligible:  # eligible but the pricer cannot value it: shown, never silently zero
+            rows.append(
+                IneligibleRow(
+                    p.row,
+                    p.description,
+                    e.ccp or "",
+                    f"{terms.ctd[i]} (no margin computed, not in any total)",
+                )
+            )
+            continue
+        legs[i] = (
+            (LEG_INELIGIBLE_FICC if e.home_ccp == FICC else LEG_INELIGIBLE_CME)
+            if modelled
+            else LEG_NONE
+        )
+        if not modelled:
+            reason = f"{e.reason}; not modelled (no margin computed, not in any total)"
+        elif p.product not in CASH_PRODUCTS:
+            reason = (
+                f"{e.reason}; margined as a nominal Treasury with the same coupon and "
+                "maturity (ASSUMED approximation)"
+            )
+        else:
+            reason = e.reason
+        rows.append(IneligibleRow(p.row, p.description, e.home_ccp, reason))
+    return legs, tuple(rows)
+
+
+def _view(m: LegMargins, j: int) -> ModelView:
+    """One model's view of account ``j``."""
+    f, c, comb = float(m.ficc_leg[j]), float(m.cme_leg[j]), float(m.combined[j])
+    return ModelView(f, c, f + c, comb, savings_fraction(comb, f + c))
+
+
+def ccp_savings(view: ModelView, basis: str, ccp: str) -> float:
+    """The savings percentage a CCP derives from its model's view (``ccp`` = FICC or CME)."""
+    if basis == OWN_LEG:
+        return savings_fraction(view.combined, view.ficc_leg if ccp == FICC else view.cme_leg)
+    return view.savings
+
+
+def run_arrangement(
+    portfolio: Portfolio,
+    asof: dt.date,
+    var_model: MarginModel,
+    span_model: MarginModel,
+    settings: ArrangementSettings | None = None,
+    ficc_model: str = "var",
+    cme_model: str = "span",
+    history: str = "",
+    model_settings: dict | None = None,
+    *,
+    book: PricingBook,
+) -> ArrangementResult:
+    """Run the arrangement on a portfolio (house: one combined portfolio; customer: by account).
+
+    ``ficc_model`` / ``cme_model`` name which model ("var" or "span") stands for each CCP;
+    ``book`` is the portfolio's pricing book (:func:`xmsim.pricing.risk.build_book`), shared by both
+    models. :func:`xmsim.simulate.simulate` wires all of this from a market and a config.
+    """
+    settings = settings or ArrangementSettings()
+    models = {"var": var_model, "span": span_model}
+    if ficc_model not in models or cme_model not in models:
+        raise ValueError("ficc_model and cme_model must be 'var' or 'span'")
+    if settings.arrangement == CUSTOMER_ARRANGEMENT:
+        names = list(portfolio.accounts) or [HOUSE]
+    else:
+        names = [HOUSE if len(portfolio.accounts) <= 1 else "ALL ACCOUNTS (house)"]
+    lookup = {a: i for i, a in enumerate(names)}
+    if settings.arrangement == CUSTOMER_ARRANGEMENT:
+        acc_idx = np.array([lookup[p.account] for p in portfolio], dtype=np.int64)
+    else:
+        acc_idx = np.zeros(len(portfolio), dtype=np.int64)
+    legs, inel = assign_legs(portfolio, asof, book.terms)
+    n_acc = len(names)
+    margins = {k: m.leg_margins(portfolio, book, acc_idx, legs, n_acc) for k, m in models.items()}
+
+    inel_by_account: dict[int, tuple[IneligibleRow, ...]] = {}
+    for r, a in zip(inel, acc_idx, strict=True):
+        if r is not None:
+            inel_by_account[int(a)] = (*inel_by_account.get(int(a), ()), r)
+    results = []
+    for j, name in enumerate(names):  # per-account bookkeeping on already-computed arrays
+        views = {k: _view(m, j) for k, m in margins.items()}
+        s_ficc = ccp_savings(views[ficc_model], settings.savings_basis, FICC)
+        s_cme = ccp_savings(views[cme_model], settings.savings_basis, CME)
+        applied, reason = applied_percentage(s_ficc, s_cme, settings.cap)
+        f_alone = views[ficc_model].ficc_leg
+        c_alone = views[cme_model].cme_leg
+        in_f = float(margins[ficc_model].ineligible_ficc[j])
+        in_c = float(margins[cme_model].ineligible_cme[j])
+        before = f_alone + c_alone + in_f + in_c
+        f_req, c_req = f_alone * (1.0 - applied), c_alone * (1.0 - applied)
+        after = f_req + c_req + in_f + in_c
+        rows = inel_by_account.get(j, ())
+        results.append(
+            AccountResult(
+                account=name,
+                var=views["var"],
+                span=views["span"],
+                savings_ficc_model=s_ficc,
+                savings_cme_model=s_cme,
+                applied=applied,
+                reason=reason,
+                ficc_standalone=f_alone,
+                cme_standalone=c_alone,
+                ficc_requirement=f_req,
+                cme_requirement=c_req,
+                ineligible=rows,
+                ineligible_margin_ficc=in_f,
+                ineligible_margin_cme=in_c,
+                total_before=before,
+                total_after=after,
+                savings_usd=before - after,
+            )
+        )
+    return ArrangementResult(
+        asof=asof,
+        settings=settings,
+        ficc_model=ficc_model,
+        cme_model=cme_model,
+        history=history,
+        accounts=tuple(results),
+        model_settings=model_settings or {},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackResult:
+    """Outcome of the fallback mode [SRC FAQ Q21]."""
+
+    applied: float
+    requirement_usd: float
+    reason: str
+
+
+def fallback(
+    prior_applied: float, prior_combined_usd: float, combined_usd: float, standalone_usd: float
+) -> FallbackResult:
+    """Apply yesterday's percentage if today's combined risk is the same or lower, else none."""
+    if combined_usd <= prior_combined_usd:
+        return FallbackResult(
+            prior_applied,
+            standalone_usd * (1.0 - prior_applied),
+            f"combined risk {combined_usd:,.0f} <= prior day's {prior_combined_usd:,.0f}: "
+            f"prior day's {prior_applied:.2%} applied",
+        )
+    return FallbackResult(
+        0.0,
+        standalone_usd,
+        f"combined risk {combined_usd:,.0f} > prior day's {prior_combined_usd:,.0f}: "
+        "no reduction (standalone requirement)",
+    )

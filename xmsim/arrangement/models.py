@@ -1,0 +1,161 @@
+"""The engines as margin models of the arrangement (batch over accounts and legs).
+
+:class:`VarModel` and :class:`SpanModel` adapt the pure engines to
+:class:`xmsim.arrangement.crossmargin.MarginModel`; the engines know nothing of legs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+
+from xmsim import contracts
+from xmsim.arrangement.crossmargin import (
+    LEG_CME,
+    LEG_FICC,
+    LEG_INELIGIBLE_CME,
+    LEG_INELIGIBLE_FICC,
+    N_LEGS,
+    LegMargins,
+)
+from xmsim.engines.span.margin import SpanBook, span_book, span_margin, span_margin_batch
+from xmsim.engines.span.params_io import SpanParams
+from xmsim.engines.var.engine import VarEngine
+from xmsim.market import ParCurve
+from xmsim.portfolio import CASH_PRODUCTS, UST, Portfolio
+from xmsim.pricing.risk import PricingBook, position_risk
+
+
+def bucket_dv01s(curve: ParCurve) -> dict[str, float]:
+    """DV01 of one front-month contract [USD per bp] for every Treasury contract."""
+    from xmsim.pricing.risk import contract_dv01
+
+    out = {}
+    for code, spec in contracts.contract_table().items():
+        if spec.is_treasury:
+            out[code] = contract_dv01(code, contracts.front_month(code, curve.asof), curve)
+    return out
+
+
+def span_ready(portfolio: Portfolio) -> Portfolio:
+    """Ineligible cash products with a coupon and maturity enter SPAN as nominal Treasuries
+    [ASSUMED]; everything SPAN can take is kept as is."""
+    out = []
+    for p in portfolio:
+        if p.is_future or p.product in CASH_PRODUCTS:
+            out.append(p)
+        else:
+            out.append(dataclasses.replace(p, product=UST, coupon_pct=p.coupon_pct or 0.0))
+    return Portfolio(tuple(out))
+
+
+class SpanModel:
+    """CME-like SPAN standing for a CCP in :func:`xmsim.arrangement.crossmargin.run_arrangement`."""
+
+    name = "span"
+
+    def __init__(self, params: SpanParams, curve: ParCurve) -> None:
+        self.params = params
+        self.curve = curve
+        self._bucket_dv01: dict[str, float] | None = None
+
+    @property
+    def bucket_dv01(self) -> dict[str, float]:
+        if self._bucket_dv01 is None:
+            self._bucket_dv01 = bucket_dv01s(self.curve)
+        return self._bucket_dv01
+
+    @property
+    def asof(self) -> dt.date:
+        return self.curve.asof
+
+    def book(self, portfolio: Portfolio, dv01_usd: np.ndarray) -> SpanBook:
+        """A SPAN book of the positions, all in one account."""
+        return span_book(span_ready(portfolio), dv01_usd, self.bucket_dv01, self.asof)
+
+    def leg_margins(
+        self,
+        portfolio: Portfolio,
+        pricing: PricingBook,
+        account_idx: np.ndarray,
+        leg: np.ndarray,
+        n_accounts: int,
+    ) -> LegMargins:
+        """Margins per account of each leg and of the combined (eligible) portfolio [USD]."""
+        keep = np.flatnonzero(np.asarray(leg) >= 0)
+        zeros = np.zeros(n_accounts)
+        if keep.size == 0:
+            return LegMargins(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy())
+        dv01 = position_risk(pricing, self.curve).dv01_usd
+        base = self.book(Portfolio(tuple(portfolio.positions[i] for i in keep)), dv01[keep])
+        acc, lg = np.asarray(account_idx)[keep], np.asarray(leg)[keep]
+        # each position once in its (account, leg) group and, if eligible, once more in its
+        # account's combined portfolio (group n_accounts * N_LEGS + account): one batch
+        eligible = np.flatnonzero(lg <= 1)
+        rows = np.concatenate([np.arange(keep.size), eligible])
+        group = np.concatenate([acc * N_LEGS + lg, n_accounts * N_LEGS + acc[eligible]])
+        names, inverse = np.unique(group, return_inverse=True)
+        batch = span_margin_batch(_regroup(base, rows, inverse.ravel(), names), self.params)
+        margin = np.zeros(n_accounts * N_LEGS + n_accounts)
+        margin[names] = batch.margin_usd
+        per_leg = margin[: n_accounts * N_LEGS].reshape(n_accounts, N_LEGS)
+        return LegMargins(
+            ficc_leg=per_leg[:, 0], cme_leg=per_leg[:, 1],
+            combined=margin[n_accounts * N_LEGS : n_accounts * N_LEGS + n_accounts],
+            ineligible_ficc=per_leg[:, 2], ineligible_cme=per_leg[:, 3],
+        )  # fmt: skip
+
+    def detail(self, portfolio: Portfolio, pricing: PricingBook):
+        """The full SpanResult (components, 16-scenario arrays, attribution) of one portfolio."""
+        dv01 = position_risk(pricing, self.curve).dv01_usd
+        return span_margin(self.book(portfolio, dv01), self.params)
+
+
+def _regroup(book: SpanBook, rows: np.ndarray, account: np.ndarray, names) -> SpanBook:
+    """The book's rows ``rows`` (repeats allowed) placed in accounts ``account``."""
+    return SpanBook(
+        asof=book.asof, code=book.code[rows], quantity=book.quantity[rows],
+        dv01_usd=book.dv01_usd[rows], years_to_maturity=book.years_to_maturity[rows],
+        sub_key=book.sub_key[rows], spot=book.spot[rows], account=account,
+        accounts=tuple(str(n) for n in names), contract_dv01=book.contract_dv01,
+        labels=tuple(book.labels[r] for r in rows),
+    )  # fmt: skip
+
+
+__all__ = ["SpanModel", "bucket_dv01s", "span_ready"]
+
+
+class VarModel:
+    """The VaR engine as a :class:`xmsim.arrangement.crossmargin.MarginModel` (batch over
+    accounts)."""
+
+    name = "var"
+
+    def __init__(self, engine: VarEngine) -> None:
+        self.engine = engine
+
+    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts) -> LegMargins:
+        """Margins per account of each leg and of the combined (eligible) portfolio [USD]."""
+        keep = np.flatnonzero(np.asarray(leg) >= 0)
+        kept = book.take(keep)
+        group = np.asarray(account_idx)[keep] * N_LEGS + np.asarray(leg)[keep]
+        n_groups = n_accounts * N_LEGS
+        pnl = self.engine.pnl_by_group(kept, group, n_groups)
+        pnl = pnl.reshape(pnl.shape[0], n_accounts, N_LEGS)
+        mv = np.bincount(group, np.abs(kept.terms.market_value_usd), n_groups)
+        notional = np.bincount(group, np.abs(kept.terms.notional_usd), n_groups)
+        mv, notional = mv.reshape(n_accounts, N_LEGS), notional.reshape(n_accounts, N_LEGS)
+
+        def margin(*legs: int) -> np.ndarray:
+            return self.engine.margins_from_pnl(
+                pnl[:, :, list(legs)].sum(axis=2), mv[:, list(legs)].sum(axis=1),
+                notional[:, list(legs)].sum(axis=1),
+            )  # fmt: skip
+
+        return LegMargins(
+            ficc_leg=margin(LEG_FICC), cme_leg=margin(LEG_CME),
+            combined=margin(LEG_FICC, LEG_CME),
+            ineligible_ficc=margin(LEG_INELIGIBLE_FICC), ineligible_cme=margin(LEG_INELIGIBLE_CME),
+        )  # fmt: skip

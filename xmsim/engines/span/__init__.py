@@ -1,0 +1,1 @@
+"""The CME-like SPAN engine (book -> SPAN margin)."""

@@ -1,0 +1,1 @@
+"""The FICC-like VaR engine (book -> VaR), pure."""

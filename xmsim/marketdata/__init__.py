@@ -1,0 +1,1 @@
+"""Market data: history files, the synthetic history and the embedded default market."""

@@ -1,0 +1,1 @@
+"""Pricing: curves, bonds, futures and the vectorised pricing book (Market + Portfolio -> book)."""

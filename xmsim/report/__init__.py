@@ -1,0 +1,1 @@
+"""Reporting: display tables, text, plotly figures and export files."""

@@ -1,0 +1,1 @@
+"""Upload: file -> Portfolio + row issues."""
