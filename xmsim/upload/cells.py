@@ -89,7 +89,10 @@ def show_cell(raw: object) -> str:
     elif isinstance(raw, float) and raw.is_integer():
         text = str(int(raw))
     else:
-        text = str(raw).strip()
+        try:
+            text = str(raw).strip()
+        except ValueError:  # an int of more digits than Python prints
+            text = f"<a number of {raw.bit_length() * 0.30103:.0f} digits>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -141,7 +144,11 @@ def parse_number(raw: object) -> float:
 
 def parse_coupon(raw: object) -> float:
     text = str(raw).strip().rstrip("%").strip() if isinstance(raw, str) else raw
-    frac = re.fullmatch(r"(\d+)?[\s-]*(\d+)/(\d+)", text) if isinstance(text, str) else None
+    frac = (
+        re.fullmatch(r"(\d{1,3})?[\s-]*(\d{1,3})/(\d{1,3})", text)
+        if isinstance(text, str)
+        else None
+    )
     if frac and int(frac[3]) > 0:
         value = int(frac[1] or 0) + int(frac[2]) / int(frac[3])
     else:

@@ -26,6 +26,8 @@ MAX_BYTES = 50 * 1024 * 1024
 """Largest accepted upload [bytes]."""
 MAX_ROWS = 200_000
 """Largest accepted number of data rows [rows]."""
+MAX_CELL_CHARS = 1_000
+"""Longest accepted cell [characters]; a longer cell is an error on its row."""
 MAX_FACE_USD = 100e9
 """Largest accepted |face| of one cash row [USD]."""
 MAX_CONTRACTS = 1_000_000

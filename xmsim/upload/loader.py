@@ -12,13 +12,9 @@ Rows with errors are left out of the portfolio; rows with warnings are kept unch
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import re
-import zipfile
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -45,7 +41,17 @@ from xmsim.upload.format import (
     sample_dir,
     sample_paths,
 )
-from xmsim.upload.rows import ERROR, WARNING, RowIssue, parse_row
+from xmsim.upload.rows import ERROR, WARNING, LoadResult, RowIssue, parse_row
+from xmsim.upload.table import (
+    LineProblem,
+    TableError,
+    check_text,
+    decode,
+    iter_records,
+    read_source,
+    split_line,
+)
+from xmsim.upload.xlsx import Workbook
 
 __all__ = [
     "COLUMNS",
@@ -76,50 +82,6 @@ __all__ = [
 
 _HEADER_SCAN_ROWS = 20  # a title block above the header is tolerated within this many rows
 
-# ---------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True, slots=True)
-class LoadResult:
-    """A loaded portfolio (valid rows only, in file order) and every issue found."""
-
-    portfolio: Portfolio
-    issues: tuple[RowIssue, ...] = ()
-
-    @property
-    def errors(self) -> tuple[RowIssue, ...]:
-        return tuple(i for i in self.issues if i.severity == ERROR)
-
-    @property
-    def warnings(self) -> tuple[RowIssue, ...]:
-        return tuple(i for i in self.issues if i.severity == WARNING)
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error (warnings allowed)."""
-        return not self.errors
-
-    @property
-    def rejected_rows(self) -> tuple[int, ...]:
-        """Spreadsheet rows left out of the portfolio because of an error, ascending."""
-        return tuple(sorted({i.row for i in self.errors if i.row is not None}))
-
-    def summary(self) -> str:
-        """One line: positions loaded, rows rejected, warnings."""
-        return (
-            f"{len(self.portfolio)} positions loaded, {len(self.rejected_rows)} rows rejected, "
-            f"{len(self.errors)} errors, {len(self.warnings)} warnings"
-        )
-
-    def to_frame(self) -> pd.DataFrame:
-        """Issues as a table: row, column, value, severity, message."""
-        fields = ("row", "column", "value", "severity", "message")
-        rows = [{f: getattr(i, f) for f in fields} for i in self.issues]
-        frame = pd.DataFrame(rows, columns=list(fields))
-        frame["row"] = frame["row"].astype("Int64")
-        return frame
-
-
 # ---------------------------------------------------------------------------- files
 
 
@@ -148,62 +110,68 @@ def _find_header(records: list) -> int | None:
     return counts.index(max(counts))
 
 
-def _check_text(text: str) -> None:
-    head = text[:65536]
-    controls = sum(1 for ch in head if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\x7f")
-    if "\x00" in head or controls > max(2, len(head) // 200):
-        raise CellError(
-            "this does not look like a table (it holds binary data): upload a .csv or "
-            ".xlsx file, or paste the cells as text"
-        )
-    if len(text) > MAX_BYTES:
-        raise CellError(f"the text is larger than {MAX_BYTES // 2**20} MB: split the portfolio")
-
-
-def _records_from_text(text: str) -> list[tuple[int, list]]:
-    _check_text(text)
-    text = text.lstrip("\ufeff")
-    lines = [line for line in text.splitlines()[: _HEADER_SCAN_ROWS * 2] if line.strip()]
+def _sniff_delimiter(text: str) -> str:
+    head = [line for line in text[: 1 << 20].splitlines()[: _HEADER_SCAN_ROWS * 2] if line.strip()]
     best, delimiter = (-1, -1), ","
     for candidate in (",", "\t", ";", "|"):
-        rows = list(csv.reader(lines, delimiter=candidate))
+        rows = [split_line(line, candidate) for line in head]
         score = (max(map(_count_known, rows), default=0), max(map(len, rows), default=0))
         if score > best:
             best, delimiter = score, candidate
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return [(n, cells) for n, cells in enumerate(reader, 1) if n <= MAX_ROWS + 100]
-    except csv.Error as exc:
-        raise CellError(f"cannot read the text as a table ({exc}): save it again as CSV") from None
+    return delimiter
 
 
-def _records_from_xlsx(data: bytes) -> list[tuple[int, list]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # any parser failure on user bytes is a file problem
-        raise CellError(
-            f"cannot open the file as an Excel workbook ({type(exc).__name__}): save it "
-            "again as .xlsx or .csv"
-        ) from None
-    try:
-        for sheet in book.worksheets:
-            head = [
-                (n, list(v)) for n, v in enumerate(sheet.iter_rows(max_row=40, values_only=True), 1)
-            ]
-            if _find_header([rec for rec in head if any(not is_empty(c) for c in rec[1])]) is None:
-                continue
-            rows = sheet.iter_rows(min_row=1, max_row=MAX_ROWS + 100, values_only=True)
-            return [(n, list(values)) for n, values in enumerate(rows, 1)]
-        return []
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise CellError(f"cannot read the Excel workbook ({exc}): save it again as .xlsx") from None
-    finally:
-        book.close()
+def _records_from_text(text: str) -> list:
+    if len(text) > MAX_BYTES:
+        raise CellError(f"the text is larger than {MAX_BYTES // 2**20} MB: split the portfolio")
+    check_text(text)
+    text = text.lstrip("\ufeff")
+    delimiter = _sniff_delimiter(text)
+    head = [(n, split_line(line, delimiter)) for n, line in enumerate(text.splitlines()[:40], 1)]
+    at = _find_header([rec for rec in head if any(not is_empty(c) for c in rec[1])])
+    width = len(head[at][1]) if at is not None else None
+    limit = MAX_ROWS + _HEADER_SCAN_ROWS + 1
+    return list(iter_records(text, delimiter=delimiter, width=width, max_records=limit))
 
 
-def _records_from_bytes(data: bytes, filename: str | None) -> list[tuple[int, list]]:
+def _is_portfolio_header(cells: list) -> bool:
+    known = {_column_lookup().get(_norm_header(c)) for c in cells if not is_empty(c)}
+    return {"product", "quantity"} <= known
+
+
+def _records_from_xlsx(data: bytes) -> list:
+    """Rows of the first sheet whose header names product and quantity (else the first sheet
+    with any known column, else the first sheet), read up to the row limit."""
+    book = Workbook(data)
+    chosen = None
+    for _, part in book.sheets:
+        rows = book.rows(part)
+        head = []
+        for record in rows:
+            head.append(record)
+            if len(head) >= 2 * _HEADER_SCAN_ROWS:
+                break
+        filled = [rec for rec in head if any(not is_empty(c) for c in rec[1])]
+        at = _find_header(filled)
+        if at is not None and _is_portfolio_header(filled[at][1]):
+            return _take_rows(head, rows)
+        if chosen is None and (at is not None or part == book.sheets[-1][1]):
+            chosen = part
+    return _take_rows([], book.rows(chosen or book.sheets[0][1]))
+
+
+def _take_rows(head: list, rows) -> list:
+    records = list(head)
+    limit = MAX_ROWS + _HEADER_SCAN_ROWS + 1
+    for record in rows:
+        if any(not is_empty(c) for c in record[1]):
+            records.append(record)
+            if len(records) > limit:
+                raise CellError(f"more than {MAX_ROWS:,} rows: split the portfolio")
+    return records
+
+
+def _records_from_bytes(data: bytes, filename: str | None) -> list:
     if len(data) > MAX_BYTES:
         raise CellError(f"the file is larger than {MAX_BYTES // 2**20} MB: split the portfolio")
     suffix = Path(filename).suffix.lower() if filename else ""
@@ -213,13 +181,7 @@ def _records_from_bytes(data: bytes, filename: str | None) -> list[tuple[int, li
         raise CellError("old Excel .xls files are not read: save the sheet as .xlsx or .csv")
     if suffix in (".xlsx", ".xlsm"):
         raise CellError(f"the file is named {suffix} but is not an Excel workbook: save it again")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return _records_from_text(data.decode("utf-16", errors="replace"))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return _records_from_text(text)
+    return _records_from_text(decode(data))
 
 
 def _records_from_frame(frame: pd.DataFrame) -> list[tuple[int, list]]:
@@ -252,26 +214,23 @@ def _looks_like_path(text: str) -> bool:
 def _records_from_source(source: object, filename: str | None) -> tuple[list, bool]:
     if isinstance(source, pd.DataFrame):
         return _records_from_frame(source), True
-    if isinstance(source, bytes | bytearray | memoryview):
-        return _records_from_bytes(bytes(source), filename), False
-    if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
-        path = Path(source)
-        if not path.is_file():
-            raise CellError(f"file not found: {path}")
-        if path.stat().st_size > MAX_BYTES:
-            raise CellError(f"the file is larger than {MAX_BYTES // 2**20} MB: split the portfolio")
-        return _records_from_bytes(path.read_bytes(), filename or path.name), False
-    if isinstance(source, str):
+    if isinstance(source, str) and not _looks_like_path(source):
         return _records_from_text(source), False
+    if not isinstance(source, bytes | bytearray | memoryview | str | Path) and not hasattr(
+        source, "read"
+    ):
+        raise TypeError(f"cannot load a portfolio from a {type(source).__name__}")
     if hasattr(source, "read"):
+        filename = filename or getattr(source, "name", None)
         if hasattr(source, "seek"):
             source.seek(0)  # re-reading an upload widget's buffer starts from the top
-        data = source.read(MAX_BYTES + 1)
-        name = filename or getattr(source, "name", None)
-        if isinstance(data, str):
-            return _records_from_text(data), False
-        return _records_from_bytes(bytes(data), str(name) if name else None), False
-    raise TypeError(f"cannot load a portfolio from a {type(source).__name__}")
+        first = source.read(0)
+        if isinstance(first, str):
+            return _records_from_text(source.read(MAX_BYTES + 1)), False
+    elif isinstance(source, str | Path):
+        filename = filename or Path(source).name
+    data = read_source(source, max_bytes=MAX_BYTES, what="portfolio file")
+    return _records_from_bytes(data, str(filename) if filename else None), False
 
 
 def _warning(
@@ -281,7 +240,18 @@ def _warning(
 
 
 def _load_records(records: list, asof: dt.date, fixed_header: bool) -> LoadResult:
-    records = [(n, cells) for n, cells in records if any(not is_empty(c) for c in cells)]
+    problems = [
+        RowIssue(r.line, None, show_cell(r.text), r.message, ERROR)
+        for r in records
+        if isinstance(r, LineProblem)
+    ]
+    records = [
+        (n, cells)
+        for n, cells in (r for r in records if not isinstance(r, LineProblem))
+        if any(not is_empty(c) for c in cells)
+    ]
+    if not records and problems:
+        return LoadResult(Portfolio(), tuple(problems))
     if not records:
         raise CellError(
             "the file is empty: start from the template (a header row, then one row per position)"
@@ -294,7 +264,7 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool) -> LoadResul
             "from the template"
         )
     header_row, header = records[at]
-    issues: list[RowIssue] = []
+    issues: list[RowIssue] = list(problems)
     if at:
         issues.append(_warning(f"rows above the header (row {header_row}) were ignored"))
     mapping: dict[int, str] = {}
@@ -395,7 +365,7 @@ def load_portfolio(source: object, *, asof: dt.date, filename: str | None = None
     try:
         records, fixed_header = _records_from_source(source, filename)
         return _load_records(records, asof, fixed_header)
-    except CellError as exc:
+    except (CellError, TableError) as exc:
         return LoadResult(Portfolio(), (RowIssue(None, None, "", str(exc), ERROR),))
 
 
@@ -407,5 +377,5 @@ def load_portfolio_text(text: str, *, asof: dt.date) -> LoadResult:
         raise TypeError(f"asof must be a datetime.date, got {type(asof).__name__}")
     try:
         return _load_records(_records_from_text(text), asof, False)
-    except CellError as exc:
+    except (CellError, TableError) as exc:
         return LoadResult(Portfolio(), (RowIssue(None, None, "", str(exc), ERROR),))

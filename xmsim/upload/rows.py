@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 
+import pandas as pd
+
 from xmsim.contracts import last_trade_date
 from xmsim.cusip import TREASURY_PREFIX
 from xmsim.portfolio import (
@@ -28,6 +30,7 @@ from xmsim.portfolio import (
     STRIPS,
     TIPS,
     UST,
+    Portfolio,
     Position,
 )
 from xmsim.upload.cells import (
@@ -44,9 +47,14 @@ from xmsim.upload.cells import (
     parse_product,
     show_cell,
 )
-from xmsim.upload.format import MAX_CONTRACTS, MAX_FACE_USD, MAX_YEARS_TO_MATURITY
+from xmsim.upload.format import (
+    MAX_CELL_CHARS,
+    MAX_CONTRACTS,
+    MAX_FACE_USD,
+    MAX_YEARS_TO_MATURITY,
+)
 
-__all__ = ["ERROR", "WARNING", "RowIssue", "parse_row"]
+__all__ = ["ERROR", "WARNING", "LoadResult", "RowIssue", "parse_row"]
 
 ERROR = "error"
 WARNING = "warning"
@@ -83,6 +91,47 @@ class RowIssue:
     def __post_init__(self) -> None:
         if self.severity not in (ERROR, WARNING):
             raise ValueError(f"severity must be {ERROR!r} or {WARNING!r}, got {self.severity!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """A loaded portfolio (valid rows only, in file order) and every issue found."""
+
+    portfolio: Portfolio
+    issues: tuple[RowIssue, ...] = ()
+
+    @property
+    def errors(self) -> tuple[RowIssue, ...]:
+        return tuple(i for i in self.issues if i.severity == ERROR)
+
+    @property
+    def warnings(self) -> tuple[RowIssue, ...]:
+        return tuple(i for i in self.issues if i.severity == WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def rejected_rows(self) -> tuple[int, ...]:
+        """Spreadsheet rows left out of the portfolio because of an error, ascending."""
+        return tuple(sorted({i.row for i in self.errors if i.row is not None}))
+
+    def summary(self) -> str:
+        """One line: positions loaded, rows rejected, warnings."""
+        return (
+            f"{len(self.portfolio)} positions loaded, {len(self.rejected_rows)} rows rejected, "
+            f"{len(self.errors)} errors, {len(self.warnings)} warnings"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Issues as a table: row, column, value, severity, message."""
+        fields = ("row", "column", "value", "severity", "message")
+        rows = [{f: getattr(i, f) for f in fields} for i in self.issues]
+        frame = pd.DataFrame(rows, columns=list(fields))
+        frame["row"] = frame["row"].astype("Int64")
+        return frame
 
 
 class _Row:
@@ -128,6 +177,17 @@ def _last_trade(code: str, year: int, month: int) -> dt.date:
 
 
 def parse_row(row: int, cells: dict[str, object], asof: dt.date) -> tuple[Position | None, list]:
+    long = {c: len(v) for c, v in cells.items() if isinstance(v, str) and len(v) > MAX_CELL_CHARS}
+    if long:
+        issues = [
+            RowIssue(
+                row, c, show_cell(cells[c]),
+                f"the cell holds {n:,} characters, beyond the {MAX_CELL_CHARS:,}-character "
+                "limit: shorten it (a stray quote can also merge cells)", ERROR,
+            )
+            for c, n in long.items()
+        ]  # fmt: skip
+        return None, issues
     r = _Row(row, cells)
     product = r.get(
         "product",
