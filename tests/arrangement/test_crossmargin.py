@@ -114,7 +114,7 @@ def market():
 
 @pytest.fixture(scope="module")
 def sim_house(market):
-    return Simulator(market)
+    return Simulator(market, RunConfig(arrangement=ArrangementSettings(arrangement="house")))
 
 
 @pytest.fixture(scope="module")

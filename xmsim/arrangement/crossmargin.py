@@ -1,7 +1,9 @@
 """The CME–FICC cross-margining arrangement (METHODOLOGY §1): both models' savings side by side.
 
 For each combined portfolio (house: the whole file; customer: each account, with no offset
-between accounts) and each model k (the VaR model standing for FICC, SPAN for CME by default)::
+between accounts; auto: HOUSE accounts pooled, every other account apart — see
+:mod:`xmsim.arrangement.pots`) and each model k (the VaR model standing for FICC, SPAN for CME
+by default)::
 
     standalone_k = M_k(F) + M_k(C)          # F: FICC-eligible leg, C: CME-eligible leg
     combined_k   = M_k(F ∪ C)
@@ -23,11 +25,17 @@ import numpy as np
 import pandas as pd
 
 from xmsim.arrangement.eligibility import CME, FICC, classify_portfolio
-from xmsim.portfolio import CASH_PRODUCTS, HOUSE, Portfolio
+from xmsim.arrangement.pots import (
+    ARRANGEMENTS,
+    AUTO_ARRANGEMENT,
+    CUSTOMER_ARRANGEMENT,
+    HOUSE_ARRANGEMENT,
+    form_pots,
+)
+from xmsim.portfolio import CASH_PRODUCTS, Portfolio
 from xmsim.pricing.risk import PositionTerms, PricingBook
 
-HOUSE_ARRANGEMENT = "house"
-CUSTOMER_ARRANGEMENT = "customer"
+__all__ = ["AUTO_ARRANGEMENT", "CUSTOMER_ARRANGEMENT", "HOUSE_ARRANGEMENT"]
 SUM_OF_LEGS = "sum_of_legs"
 OWN_LEG = "own_leg"
 
@@ -72,15 +80,15 @@ class ArrangementSettings:
 
     cap: float = 0.80
     savings_basis: str = SUM_OF_LEGS
-    arrangement: str = HOUSE_ARRANGEMENT
+    arrangement: str = AUTO_ARRANGEMENT
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.cap <= 1.0:
             raise ValueError(f"cap must be in [0, 1], got {self.cap}")
         if self.savings_basis not in (SUM_OF_LEGS, OWN_LEG):
             raise ValueError(f"savings_basis must be {SUM_OF_LEGS!r} or {OWN_LEG!r}")
-        if self.arrangement not in (HOUSE_ARRANGEMENT, CUSTOMER_ARRANGEMENT):
-            raise ValueError("arrangement must be 'house' or 'customer'")
+        if self.arrangement not in ARRANGEMENTS:
+            raise ValueError(f"arrangement must be one of {', '.join(ARRANGEMENTS)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,7 @@ class AccountResult:
     total_before: float
     total_after: float
     savings_usd: float
+    pot: str = "house"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +150,7 @@ class ArrangementResult:
     history: str
     accounts: tuple[AccountResult, ...]
     model_settings: dict = field(default_factory=dict)
+    reading: dict = field(default_factory=dict)
 
     @property
     def totals(self) -> dict[str, float]:
@@ -163,6 +173,7 @@ class ArrangementResult:
         for a in self.accounts:
             d = {
                 "account": a.account,
+                "pot": a.pot,
                 "var": asdict(a.var),
                 "span": asdict(a.span),
                 "applied": a.applied,
@@ -181,6 +192,7 @@ class ArrangementResult:
         return {
             "asof": self.asof.isoformat(),
             "arrangement": self.settings.arrangement,
+            "reading": self.reading,
             "history": self.history,
             "settings": {
                 "cap": self.settings.cap,
@@ -200,6 +212,7 @@ class ArrangementResult:
             rows.append(
                 {
                     "account": a.account,
+                    "pot": a.pot,
                     "var_ficc_leg": a.var.ficc_leg,
                     "var_cme_leg": a.var.cme_leg,
                     "var_combined": a.var.combined,
@@ -308,7 +321,8 @@ def run_arrangement(
     *,
     book: PricingBook,
 ) -> ArrangementResult:
-    """Run the arrangement on a portfolio (house: one combined portfolio; customer: by account).
+    """Run the arrangement on a portfolio in the combined portfolios of its reading
+    (:func:`xmsim.arrangement.pots.form_pots`: house, customer or auto).
 
     ``ficc_model`` / ``cme_model`` name which model ("var" or "span") stands for each CCP;
     ``book`` is the portfolio's pricing book (:func:`xmsim.pricing.risk.build_book`), shared by both
@@ -318,15 +332,8 @@ def run_arrangement(
     models = {"var": var_model, "span": span_model}
     if ficc_model not in models or cme_model not in models:
         raise ValueError("ficc_model and cme_model must be 'var' or 'span'")
-    if settings.arrangement == CUSTOMER_ARRANGEMENT:
-        names = list(portfolio.accounts) or [HOUSE]
-    else:
-        names = [HOUSE if len(portfolio.accounts) <= 1 else "ALL ACCOUNTS (house)"]
-    lookup = {a: i for i, a in enumerate(names)}
-    if settings.arrangement == CUSTOMER_ARRANGEMENT:
-        acc_idx = np.array([lookup[p.account] for p in portfolio], dtype=np.int64)
-    else:
-        acc_idx = np.zeros(len(portfolio), dtype=np.int64)
+    pots = form_pots(portfolio, settings.arrangement)
+    names, acc_idx = pots.names, pots.index
     legs, inel = assign_legs(portfolio, asof, book.terms)
     n_acc = len(names)
     margins = {k: m.leg_margins(portfolio, book, acc_idx, legs, n_acc) for k, m in models.items()}
@@ -368,6 +375,7 @@ def run_arrangement(
                 total_before=before,
                 total_after=after,
                 savings_usd=before - after,
+                pot=pots.kinds[j],
             )
         )
     return ArrangementResult(
@@ -378,6 +386,7 @@ def run_arrangement(
         history=history,
         accounts=tuple(results),
         model_settings=model_settings or {},
+        reading=pots.reading(),
     )
 
 

@@ -27,7 +27,8 @@ SUMMARY_LABELS: dict[str, str] = {
 
 
 def summary(result: ArrangementResult) -> dict[str, float]:
-    """Headline numbers of a result; keys are :data:`SUMMARY_LABELS` plus ``n_accounts``.
+    """Headline numbers of a result; keys are :data:`SUMMARY_LABELS` plus ``n_accounts``
+    (combined portfolios) and ``n_house_accounts`` / ``n_customer_accounts`` (the reading).
 
     One account: the account's own savings and applied percentage. Several accounts
     (customer arrangement): savings weighted by each model's standalone margin and the
@@ -65,6 +66,8 @@ def summary(result: ArrangementResult) -> dict[str, float]:
         applied = 0.0 if base <= 0 else 1.0 - after / base
     out.update(savings_ficc_model=s_f, savings_cme_model=s_c, applied=applied)
     out["n_accounts"] = float(len(accounts))
+    out["n_house_accounts"] = float(result.reading.get("house_accounts", 0))
+    out["n_customer_accounts"] = float(result.reading.get("customer_accounts", 0))
     return out
 
 

@@ -95,8 +95,10 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     a = parser.add_argument_group("arrangement")
     a.add_argument(
         "--arrangement",
-        choices=("house", "customer"),
-        help="house: one combined portfolio; customer: each account apart",
+        choices=("auto", "house", "customer"),
+        help="auto (default): accounts named HOUSE (or empty) pooled into one house combined "
+        "portfolio, every other account its own customer combined portfolio; house: the whole "
+        "file one combined portfolio; customer: each account apart",
     )
     a.add_argument("--cap", type=fraction, help="cap on the applied savings (default 0.8)")
     a.add_argument(
@@ -159,7 +161,7 @@ def settings_from_args(args: argparse.Namespace):
         arrangement = ArrangementSettings(
             cap=_pick(args.cap, a, "cap", 0.8),
             savings_basis=_pick(args.savings_basis, a, "savings_basis", "sum_of_legs"),
-            arrangement=_pick(args.arrangement, a, "arrangement", "house"),
+            arrangement=_pick(args.arrangement, a, "arrangement", "auto"),
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from xmsim.arrangement.crossmargin import (
-    CUSTOMER_ARRANGEMENT,
     LEG_CME,
     ArrangementResult,
     assign_legs,
 )
+from xmsim.arrangement.pots import pot_labels
 from xmsim.optimize._batch import _Batch
 from xmsim.optimize._search import _allocation_moves, _Search, _total
 from xmsim.portfolio import Portfolio, Position
@@ -30,8 +30,8 @@ class AllocationResult:
 
     ``positions`` are the CME-eligible futures of the portfolio as held; ``in_xm`` the
     contracts of each placed in the cross-margin account, the rest stays in the regular
-    account and is margined by SPAN as a separate portfolio (per account under the customer
-    arrangement). ``total_usd`` = ``xm_result`` total_after + ``outside_span_usd``.
+    account and is margined by SPAN as a separate portfolio (per combined portfolio
+    of the arrangement's reading). ``total_usd`` = ``xm_result`` total_after + ``outside_span_usd``.
     """
 
     positions: tuple[Position, ...]
@@ -122,12 +122,15 @@ def _allocatable(portfolio: Portfolio, sim: Simulator) -> np.ndarray:
 
 def _outside_span(sim: Simulator, out: Sequence[Position]) -> float:
     """SPAN margin of futures left in the regular account: one portfolio per account under the
-    customer arrangement, one portfolio otherwise [USD]."""
+    combined portfolio of the arrangement's reading [USD]."""
     out = Portfolio(tuple(p for p in out if p.quantity != 0))
     if not len(out):
         return 0.0
-    customer = sim.config.arrangement.arrangement == CUSTOMER_ARRANGEMENT
-    parts = out.by_account().values() if customer else (out,)
+    labels = pot_labels(out, sim.config.arrangement.arrangement)
+    parts = [
+        Portfolio(tuple(p for p, lab in zip(out, labels, strict=True) if lab == pot))
+        for pot in dict.fromkeys(labels)
+    ]
     return float(sum(sim.span_model.detail(p, sim.book(p)).margin_usd for p in parts))
 
 
@@ -147,18 +150,13 @@ def _split(portfolio: Portfolio, idx: np.ndarray, in_xm: np.ndarray):
 
 
 def _allocate_group(
-    sim: Simulator, portfolio: Portfolio, idx: np.ndarray, account: str | None, partial: bool
+    sim: Simulator, portfolio: Portfolio, idx: np.ndarray, mine: np.ndarray, partial: bool
 ) -> tuple[np.ndarray, _Search]:
     """Best contracts in the cross-margin account for the futures ``idx`` of one combined
-    portfolio (``account``; None: the whole file), by batched local search from the corners."""
+    portfolio (its positions: ``mine``, shape (n_positions,)), by batched local search from
+    the corners."""
     chosen = {int(i) for i in idx}
-    base = Portfolio(
-        tuple(
-            p
-            for i, p in enumerate(portfolio)
-            if i not in chosen and (account is None or p.account == account)
-        )
-    )
+    base = Portfolio(tuple(p for i, p in enumerate(portfolio) if i not in chosen and bool(mine[i])))
     cols = [portfolio.positions[i] for i in idx]
     q = np.array([c.quantity for c in cols], dtype=float)
     batch = _Batch(sim, base, cols)
@@ -181,9 +179,9 @@ def best_allocation(
     Total = ``Simulator.arrangement`` total_after of (all other positions + futures placed in
     the cross-margin account) + SPAN margin of the futures left in the regular account as a
     separate CME portfolio. Each CME-eligible futures position goes in or out whole, or with
-    ``partial`` in integer parts [contracts]. Under the customer arrangement each account is
-    its own problem. A book without futures has nothing to allocate: the result says so
-    (``trivial``) with its requirement as is.
+    ``partial`` in integer parts [contracts]. Each combined portfolio of the reading
+    (customer: each account) is its own problem. A book without futures has nothing to
+    allocate: the result says so (``trivial``) with its requirement as is.
     """
     idx = _allocatable(portfolio, simulator)
     everything = simulator.arrangement(portfolio)
@@ -202,14 +200,16 @@ def best_allocation(
             "cash-only book), so there is no choice of account to make; its requirement is "
             "the arrangement's as is",
         )
-    customer = simulator.config.arrangement.arrangement == CUSTOMER_ARRANGEMENT
+    labels = np.array(pot_labels(portfolio, simulator.config.arrangement.arrangement))
     held = np.array([portfolio.positions[i].quantity for i in idx])
     x_opt = held.copy()
     n_eval = n_rounds = 0
-    for acc in portfolio.accounts if customer else (None,):  # accounts never offset
-        mine = np.array([acc is None or portfolio.positions[i].account == acc for i in idx])
-        if mine.any():
-            x_opt[mine], search = _allocate_group(simulator, portfolio, idx[mine], acc, partial)
+    for pot in dict.fromkeys(labels):  # combined portfolios never offset one another
+        in_pot = labels[idx] == pot
+        if in_pot.any():
+            x_opt[in_pot], search = _allocate_group(
+                simulator, portfolio, idx[in_pot], labels == pot, partial
+            )
             n_eval, n_rounds = n_eval + search.n_evaluations, n_rounds + search.rounds
     # reported numbers: Simulator.arrangement and SpanModel on the materialised portfolios
     nothing_xm, nothing_out = _split(portfolio, idx, np.zeros_like(held))

@@ -15,12 +15,12 @@ import pandas as pd
 
 from xmsim import contracts as ctr
 from xmsim.arrangement.crossmargin import (
-    CUSTOMER_ARRANGEMENT,
     LEG_CME,
     LEG_FICC,
     AccountResult,
     ArrangementResult,
 )
+from xmsim.arrangement.pots import pot_labels
 from xmsim.optimize._batch import _Batch
 from xmsim.optimize._search import (
     MAX_ROUNDS,
@@ -43,21 +43,26 @@ def _account_result(result: ArrangementResult, account: str) -> AccountResult:
 
 
 def _target(portfolio: Portfolio, sim: Simulator, account: str | None) -> tuple[str, Portfolio]:
-    """The account receiving the hedge and the positions its requirement depends on."""
+    """The account receiving the hedge and the positions of its combined portfolio (the
+    arrangement's reading decides which accounts share one)."""
     accounts = portfolio.accounts or (HOUSE,)
-    customer = sim.config.arrangement.arrangement == CUSTOMER_ARRANGEMENT
+    labels = pot_labels(portfolio, sim.config.arrangement.arrangement)
+    n_pots = len(set(labels))
     if account is None:
-        if customer and len(accounts) > 1:
+        if n_pots > 1:
             raise ValueError(
-                f"customer arrangement with {len(accounts)} accounts: each account is margined "
-                f"on its own, so name the account to hedge (one of {', '.join(accounts)})"
+                f"{n_pots} combined portfolios ({sim.config.arrangement.arrangement} reading): "
+                "each is margined on its own, so name the account to hedge "
+                f"(one of {', '.join(accounts)})"
             )
         account = accounts[0]
     elif account not in accounts:
         raise ValueError(f"account {account!r} is not in the portfolio ({', '.join(accounts)})")
-    if customer:
-        return account, portfolio.for_account(account)
-    return account, portfolio
+    if n_pots <= 1:
+        return account, portfolio
+    pot = next(lab for p, lab in zip(portfolio, labels, strict=True) if p.account == account)
+    mine = tuple(p for p, lab in zip(portfolio, labels, strict=True) if lab == pot)
+    return account, Portfolio(mine)
 
 
 def _columns(

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from xmsim.arrangement.crossmargin import ArrangementResult
+from xmsim.arrangement.pots import reading_text
 from xmsim.arrangement.summary import SUMMARY_LABELS, summary, weighted_mean
 
 MODEL_NAMES = {"var": "VaR", "span": "SPAN"}
@@ -81,7 +82,12 @@ def _pct_word(x: float) -> str:
 
 
 def explain(result: ArrangementResult) -> str:
-    """One plain-English sentence on why the applied percentage is what it is."""
+    """The reading used (which combined portfolios, how many accounts in each) and one
+    plain-English sentence on why the applied percentage is what it is."""
+    return reading_text(result.reading).capitalize() + ". " + _why(result)
+
+
+def _why(result: ArrangementResult) -> str:
     s = summary(result)
     money = (
         f" Total margin {fmt_usd(s['total_before'])} → {fmt_usd(s['total_after'])}, "
@@ -91,9 +97,9 @@ def explain(result: ArrangementResult) -> str:
         n = len(result.accounts)
         cut = sum(a.applied > 0 for a in result.accounts)
         return (
-            f"Customer arrangement: each of the {n} accounts is its own combined portfolio and "
-            f"one customer never offsets another; {cut} of {n} get a reduction, the others "
-            f"keep their standalone margin (effective reduction {_pct_word(s['applied'])})." + money
+            f"Each of the {n} combined portfolios is margined on its own and one customer never "
+            f"offsets another; {cut} of {n} get a reduction, the others keep their standalone "
+            f"margin (effective reduction {_pct_word(s['applied'])})." + money
         )
     a = result.accounts[0]
     f_name = f"FICC's {MODEL_NAMES[result.ficc_model]}"

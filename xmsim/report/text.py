@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xmsim.arrangement.crossmargin import ArrangementResult
+from xmsim.arrangement.pots import reading_text
 
 
 def usd(x: float) -> str:
@@ -36,6 +37,7 @@ def arrangement_table(result: ArrangementResult, max_accounts: int = 50) -> str:
     s = result.settings
     parts = [
         f"xmsim — CME–FICC cross-margining, as of {result.asof} ({s.arrangement} arrangement)",
+        reading_text(result.reading),
         f"history: {result.history}",
         f"models: FICC = {result.ficc_model.upper()}, CME = {result.cme_model.upper()}; "
         f"cap {s.cap:.0%}; savings basis {s.savings_basis}; "
@@ -71,6 +73,7 @@ def arrangement_table(result: ArrangementResult, max_accounts: int = 50) -> str:
         return "\n".join(parts) + "\n"
     header = [
         "account",
+        "pot",
         "VaR sav.",
         "SPAN sav.",
         "applied",
@@ -86,6 +89,7 @@ def arrangement_table(result: ArrangementResult, max_accounts: int = 50) -> str:
         rows.append(
             [
                 a.account,
+                a.pot,
                 pct(a.var.savings),
                 pct(a.span.savings),
                 pct(a.applied),
@@ -101,6 +105,7 @@ def arrangement_table(result: ArrangementResult, max_accounts: int = 50) -> str:
     rows.append(
         [
             "TOTAL",
+            "",
             "",
             "",
             "",

@@ -55,8 +55,9 @@ def contract_list() -> str:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("account", "optional", "Account or customer; empty = HOUSE. Each customer account "
-           "is margined on its own.", "CUST_A", ("acct", "customer", "client", "book")),
+    Column("account", "optional", "Account or customer; empty = HOUSE. Under the default `auto` "
+           "reading HOUSE accounts form one house combined portfolio and each other account is "
+           "margined on its own.", "CUST_A", ("acct", "customer", "client", "book")),
     Column("product", "all rows", "UST, REPO (cash borrower: delivers the bond now, buys it back "
            "at end_date), REVERSE_REPO or FUTURE; TIPS, STRIPS, BILL, AGENCY, MBS and OPTION are "
            "accepted and shown as ineligible.", "UST", ("type", "producttype", "instrument")),
