@@ -1,9 +1,12 @@
 """The app's rerun time for a 200-position portfolio (prints only; nothing asserts).
 
-1. AppTest (the real script, headless): the first run (cold: market, engines, both models,
-   hedge-ratio sweep), then unchanged reruns, which must come from the caches (target < 1 s).
-2. A rerun after moving the what-if slider (one new Simulator.arrangement, cached after).
-3. Direct library calls for reference: Simulator.run (details) and Simulator.arrangement.
+1. AppTest (the real script, headless) on the Results page: the first run (cold: market,
+   engines, both models, charts), then unchanged reruns, which must come from the caches
+   (target < 1 s).
+2. The What-if page: first visit (hedge-ratio sweep), a rerun after moving the slider (one new
+   Simulator.arrangement, cached after), the slider back; then the customer arrangement (cold).
+3. Each other page's first visit and its unchanged rerun.
+4. Direct library calls for reference: Simulator.run (details) and Simulator.arrangement.
 
 The 200 positions are the first 200 rows of ``sample_portfolios/dealer_book.csv`` (every
 product, all contracts), pasted through the app's "Paste text" path.
@@ -50,12 +53,19 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     med, best = statistics.median(times), min(times)
     print(f"app, unchanged rerun: median {fmt_s(med)}, best {fmt_s(best)} {target(med, 1.0)}")
+    t_page, _ = once(lambda: at.switch_page("ui/pages/whatif.py").run())
+    print(f"app, first visit of the What-if page (sweep):    {fmt_s(t_page)}")
     t_slider, _ = once(lambda: at.slider(key="ratio").set_value(0.5).run())
     print(f"app, rerun after moving the what-if slider:       {fmt_s(t_slider)}")
     t_back, _ = once(lambda: at.slider(key="ratio").set_value(1.0).run())
     print(f"app, slider back to a cached ratio:               {fmt_s(t_back)} {target(t_back, 1)}")
     t_arr, _ = once(lambda: at.radio(key="arr").set_value("customer").run())
     print(f"app, switch to the customer arrangement (cold):   {fmt_s(t_arr)}")
+    for name in ("results", "portfolio", "optimiser", "operations", "exports", "settings"):
+        t_first, _ = once(lambda name=name: at.switch_page(f"ui/pages/{name}.py").run())
+        t_again, _ = once(at.run)
+        assert not at.exception, at.exception
+        print(f"app, page {name:<11} first visit {fmt_s(t_first)}, rerun {fmt_s(t_again)}")
 
     sim = Simulator(default_market())
     t_run, _ = best_of(lambda: sim.run(portfolio), 3)

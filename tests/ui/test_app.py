@@ -1,7 +1,8 @@
 """The Streamlit app driven headlessly with ``streamlit.testing.v1.AppTest``.
 
 Every number on the page must be the library's (and so the CLI's): the tests recompute it with
-``Simulator`` and compare the formatted strings.
+``Simulator`` and compare the formatted strings. The app is a set of pages (``ui/pages/``):
+``_page`` switches to one and reruns.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def _app(**query) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     return at
+
+
+def _page(at: AppTest, name: str) -> AppTest:
+    """Show the page ``ui/pages/<name>.py`` and rerun."""
+    return at.switch_page(f"ui/pages/{name}.py").run()
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -97,6 +103,9 @@ def test_bad_paste_shows_errors_and_keeps_valid_rows():
     at.run()
     at.text_area(key="paste").input(BAD_CSV).run()
     assert not at.exception
+    assert any("3 rows were rejected" in w.value for w in at.warning)  # on the results page
+    _page(at, "portfolio")
+    assert not at.exception
     assert any("rows rejected" in e.value for e in at.error)
     issues = [df.value for df in at.dataframe if "message" in df.value.columns]
     assert issues, "no issue table"
@@ -109,6 +118,7 @@ def test_bad_paste_shows_errors_and_keeps_valid_rows():
     valid = load_portfolio(BAD_CSV, asof=SAMPLE_ASOF)
     assert len(valid.portfolio) == 2
     result = _simulator().arrangement(valid.portfolio)
+    _page(at, "results")
     shown = _metrics(at)
     for label, value in _expected(result).items():
         assert shown[label] == value, label
@@ -147,8 +157,9 @@ def test_whatif_slider_moves_the_applied_percentage():
     path = _sample("half_hedge")
     at = _app(sample="half_hedge")
     at.run()
-    base = _metrics(at)["What-if applied %"]
-    assert base == _metrics(at)["Applied (lower) %"]
+    base = _metrics(at)["Applied (lower) %"]
+    _page(at, "whatif")
+    assert base == _metrics(at)["What-if applied %"]
     at.slider(key="ratio").set_value(1.5).run()
     assert not at.exception
     moved = _metrics(at)["What-if applied %"]
@@ -156,7 +167,10 @@ def test_whatif_slider_moves_the_applied_percentage():
     portfolio = load_portfolio(path, asof=SAMPLE_ASOF).portfolio
     expected = _simulator().arrangement(whatif.scale_leg(portfolio, 1.5))
     assert moved == reporting.fmt_pct(reporting.summary(expected)["applied"])
+    _page(at, "results")
     assert _metrics(at)["Applied (lower) %"] == base  # the base view does not move
+    _page(at, "whatif")  # the slider keeps its value across pages
+    assert _metrics(at)["What-if applied %"] == moved
 
 
 def test_url_parameters_set_the_view():
@@ -176,6 +190,11 @@ def test_template_paste_and_settings_tabs_render():
     captions = " ".join(c.value for c in at.caption)
     assert "ASSUMED" in captions and "synthetic, calibrated to 1990–2024" in captions
     assert "illustrative, not official CME levels" in captions
+    _page(at, "settings")
+    assert not at.exception
+    assert any(h.value == "Assumptions" for h in at.subheader)
+    _page(at, "operations")
+    assert not at.exception
     tables = " ".join(str(t.value) for t in at.table)
     assert "8:00 p.m. ET" in tables and "9:30 a.m. ET" in tables
 
@@ -186,6 +205,7 @@ def test_optimiser_hedge_applies_into_the_whatif_in_one_click():
 
     at = _app(sample="half_hedge")
     at.run()
+    _page(at, "optimiser")
     at.toggle(key="opt_on").set_value(True).run()
     assert not at.exception
     at.button(key="opt_apply").click().run()
@@ -194,6 +214,8 @@ def test_optimiser_hedge_applies_into_the_whatif_in_one_click():
     portfolio = load_portfolio(_sample("half_hedge"), asof=SAMPLE_ASOF).portfolio
     best = best_hedge(portfolio, _simulator(), contracts=("ZN",))
     assert tuple(trades) == best.trades
+    assert any("Optimiser's hedge (applied)" in h.value for h in at.subheader)  # what-if page
+    _page(at, "whatif")  # AppTest's own page pointer stays on the optimiser: point it here
     assert any("Optimiser's hedge (applied)" in h.value for h in at.subheader)
     at.button(key="opt_clear").click().run()
     assert "applied_hedge" not in at.session_state

@@ -1,0 +1,124 @@
+"""Streamlit caches, one per library call, keyed on plain values.
+
+Arguments starting with ``_`` are not hashed (Streamlit's rule): every such object is named by a
+plain key next to it (a portfolio by its CSV text and row numbers, a simulator by its settings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from xmsim import whatif
+from xmsim.arrangement.crossmargin import ArrangementSettings
+from xmsim.engines.span.params_io import load_span_params
+from xmsim.engines.var.scenarios import VarSettings
+from xmsim.marketdata.defaults import default_market, market_from_history
+from xmsim.marketdata.history import read_history
+from xmsim.optimize import best_hedge
+from xmsim.report import figures as reporting
+from xmsim.report import files as exports
+from xmsim.simulate import RunConfig, Simulator, resolve_span_params
+from xmsim.upload.loader import load_portfolio, load_portfolio_text
+
+
+@st.cache_data(show_spinner="Reading the portfolio…", max_entries=64)
+def load(kind: str, payload: bytes | str, filename: str | None, asof: dt.date):
+    """``load_portfolio`` / ``load_portfolio_text`` on bytes or text."""
+    if kind == "text":
+        return load_portfolio_text(payload, asof=asof)
+    return load_portfolio(payload, asof=asof, filename=filename)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def history(key: str, _data: bytes, name: str):
+    """``read_history`` on an uploaded file (key = content digest)."""
+    return read_history(_data, name=name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def market(history_key: str, asof: dt.date, _history=None):
+    """The CLI's rule: embedded market (its history's curve when as-of differs), or a loaded
+    history's curve on the as-of date."""
+    if _history is None:
+        embedded = default_market()
+        if asof == embedded.asof:
+            return embedded
+        return market_from_history(embedded.history, asof)
+    return market_from_history(_history, asof)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def base_span(kind: str, market_key: tuple, _market, _text: str | None = None):
+    """The SPAN parameter set: default, calibrated to the market's history, or uploaded."""
+    if kind == "uploaded" and _text:
+        return load_span_params(_text)
+    return resolve_span_params("calibrated" if kind == "calibrated" else "default", _market)
+
+
+@st.cache_resource(show_spinner="Preparing the scenario engines…", max_entries=16)
+def simulator(market_key: tuple, settings: tuple, span_key: str, _market, _span):
+    """A ``Simulator`` for the sidebar's settings (a tuple of (name, value) pairs)."""
+    s = dict(settings)
+    config = RunConfig(
+        arrangement=ArrangementSettings(s["cap"] / 100.0, s["basis"], s["arr"]),
+        var=VarSettings(
+            confidence=s["conf"] / 100.0,
+            horizon_days=s["horizon"],
+            lookback_years=s["lookback"],
+            stress=s["stress"],
+            mode=s["mode"],
+            floor_pct=s["floor"],
+            addon_pct=s["addon"],
+        ),
+        span_params=_span,
+    )
+    return Simulator(_market, config)
+
+
+@st.cache_data(show_spinner="Margining the portfolio under both models…", max_entries=32)
+def run(portfolio_csv: str, rows: tuple, sim_key: tuple, _simulator, _portfolio):
+    """``Simulator.run`` (with the VaR and SPAN detail)."""
+    return _simulator.run(_portfolio)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def arrangement(portfolio_csv: str, rows: tuple, sim_key: tuple, change: str, _sim, _portfolio):
+    """``Simulator.arrangement`` on a changed portfolio (``change`` names the change)."""
+    return _sim.arrangement(_portfolio)
+
+
+@st.cache_data(show_spinner="Sweeping hedge ratios…", max_entries=32)
+def sweep(portfolio_csv: str, rows: tuple, sim_key: tuple, leg: str, _simulator, _portfolio):
+    """``whatif.hedge_ratio_sweep``."""
+    return whatif.hedge_ratio_sweep(_simulator, _portfolio, leg=leg)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def figures(portfolio_csv: str, rows: tuple, sim_key: tuple, _sim) -> dict:
+    """The result charts (plotly templating costs ~40 ms a figure: built once per run)."""
+    return exports.default_figures(_sim)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sweep_figure(portfolio_csv: str, rows: tuple, sim_key: tuple, leg: str, ratio: float, _sweep):
+    """``hedge_ratio_figure`` for one ratio."""
+    return reporting.hedge_ratio_figure(_sweep, ratio, leg)
+
+
+@st.cache_data(show_spinner="Searching for the best hedge…", max_entries=16)
+def optimise(
+    portfolio_csv: str,
+    rows: tuple,
+    sim_key: tuple,
+    codes: tuple,
+    max_contracts,
+    account,
+    _simulator,
+    _portfolio,
+):
+    """``xmsim.optimize.best_hedge``."""
+    return best_hedge(
+        _portfolio, _simulator, contracts=codes, max_contracts=max_contracts, account=account
+    )

@@ -1,0 +1,53 @@
+"""Exports: the downloads and the share link."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.context import current, ready
+from ui.state import share_params
+from xmsim.report import files as exports
+from xmsim.upload.loader import portfolio_to_frame
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def render() -> None:
+    """Draw the page."""
+    ctx = current()
+    sim = ready(ctx)
+    if sim is None:
+        return
+    st.subheader("Downloads")
+    stem = f"xmsim_{sim.result.settings.arrangement}_{sim.result.asof:%Y%m%d}"
+    downloads = (  # label, data (bytes or a callable run on click), file name, MIME type
+        ("Results (CSV)", exports.results_csv(sim), f"{stem}.csv", "text/csv"),
+        ("All tables (XLSX)", lambda: exports.results_xlsx(sim), f"{stem}.xlsx", XLSX),
+        ("Client report (HTML)", lambda: exports.html_report(sim), f"{stem}.html", "text/html"),
+        ("Portfolio (CSV)", exports.csv_bytes(portfolio_to_frame(ctx.portfolio)),
+         "portfolio.csv", "text/csv"),
+    )  # fmt: skip
+    for col, (label, data, name, mime) in zip(st.columns(4), downloads, strict=True):
+        col.download_button(label, data, name, mime, on_click="ignore", width="stretch")
+    st.caption(
+        "Spreadsheet cells starting with = + - @ are prefixed with an apostrophe "
+        "(formula-injection safe); numbers stay numbers. The HTML report is one "
+        "self-contained file with interactive charts."
+    )
+    st.subheader("Share this view")
+    params = share_params()
+    if params:
+        st.code("?" + "&".join(f"{k}={v}" for k, v in params.items()), language=None)
+    else:
+        st.caption(
+            "Every setting is at its default and the portfolio is not a sample: there "
+            "is nothing to put in a link."
+        )
+    st.caption(
+        "The address bar already holds these settings; uploaded or edited portfolios "
+        "are not in the link (only samples are)."
+    )
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,177 @@
+"""The shared sidebar: every setting, returned as one plain value (``Choices``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import streamlit as st
+
+from ui import cached
+from ui.state import SOURCES, digest
+from ui.widgets import assumed, sourced
+from xmsim.marketdata.defaults import DEFAULT_ASOF, default_market
+from xmsim.marketdata.history import HistoryFormatError
+from xmsim.upload.loader import SAMPLES, TEMPLATE_CSV, sample_paths
+
+SAMPLE_TEXT = dict(SAMPLES)
+SETTINGS = ("arr", "cap", "basis", "conf", "horizon", "lookback", "stress", "mode", "floor",
+            "addon")  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Choices:
+    """Everything the sidebar chose, as plain values (files as their bytes or text)."""
+
+    src: str
+    sample: str | None
+    upload: tuple[str, bytes] | None  # (file name, content)
+    pasted: str
+    history: tuple[str, str, bytes] | None  # (digest, file name, content)
+    asof: dt.date
+    span: str
+    span_text: str | None
+    shown: str
+    settings: tuple  # ((name, value), ...) of SETTINGS
+
+
+def sidebar() -> Choices:
+    """Draw the sidebar and return its choices."""
+    src, sample, upload, pasted = _portfolio()
+    _arrangement()
+    history, asof = _market()
+    span, span_text, shown = _models()
+    ss = st.session_state
+    return Choices(src, sample, upload, pasted, history, asof, span, span_text, shown,
+                   tuple((k, ss[k]) for k in SETTINGS))  # fmt: skip
+
+
+def _portfolio():
+    sb = st.sidebar
+    sb.header("Portfolio")
+    src = sb.radio("Source", SOURCES, key="src", horizontal=True)
+    sample = upload = None
+    pasted = ""
+    if src == "Sample":
+        names = list(sample_paths())
+        if st.session_state.get("sample") not in names and names:
+            st.session_state["sample"] = names[0]
+        sample = sb.selectbox(
+            "Sample portfolio", names, key="sample", format_func=lambda n: n.replace("_", " ")
+        )
+        sb.caption(SAMPLE_TEXT.get(sample, ""))
+    elif src == "Upload file":
+        file = sb.file_uploader("CSV or XLSX", type=["csv", "xlsx", "xlsm", "txt"], key="upload")
+        upload = (file.name, file.getvalue()) if file is not None else None
+    else:
+        pasted = sb.text_area(
+            "Paste rows (CSV, tab- or semicolon-separated, header first)",
+            height=160,
+            key="paste",
+            placeholder=TEMPLATE_CSV[:200],
+        )
+    sb.download_button(
+        "Download the template (CSV)", TEMPLATE_CSV, "xmsim_template.csv", "text/csv",
+        on_click="ignore",
+    )  # fmt: skip
+    return src, sample, upload, pasted or ""
+
+
+def _arrangement() -> None:
+    sb = st.sidebar
+    sb.header("Arrangement")
+    sb.radio(
+        "Arrangement",
+        ("house", "customer"),
+        key="arr",
+        horizontal=True,
+        help="House: all positions form one combined portfolio. Customer: each account "
+        "is its own combined portfolio (gross, no offset between customers).",
+    )
+    sourced("FAQ Q6: house = one combined portfolio; customer = account by account.", sb)
+    sb.slider("Cap on the applied percentage (%)", 0, 100, key="cap", step=5)
+    if st.session_state["cap"] == 80:
+        sourced("80% cap (FAQ Q6).", sb)
+    else:
+        sb.caption(":violet-badge[USER] cap changed from the published 80%.")
+    sb.selectbox(
+        "Savings basis",
+        ("sum_of_legs", "own_leg"),
+        key="basis",
+        help="sum_of_legs: 1 − combined / (FICC leg + CME leg). own_leg: the literal "
+        "FAQ reading, 1 − combined / own leg.",
+    )
+    assumed("the public text is ambiguous; sum of legs is the default.", sb)
+
+
+def _market():
+    """The yield history (embedded or uploaded) and the as-of date within it."""
+    sb = st.sidebar
+    sb.header("Market")
+    sb.radio(
+        "Yield history",
+        ("embedded", "upload"),
+        key="hist",
+        horizontal=True,
+        format_func={"embedded": "Embedded", "upload": "Treasury CSV"}.get,
+    )
+    chosen = loaded = None
+    if st.session_state["hist"] == "upload":
+        file = sb.file_uploader(
+            "Treasury par-yield CSV (or GSW / FRED)", type=["csv"], key="hist_file"
+        )
+        if file is not None:
+            data = file.getvalue()
+            try:
+                loaded = cached.history(digest(data), data, file.name).history
+                chosen = (digest(data), file.name, data)
+            except HistoryFormatError as exc:
+                sb.error(str(exc))
+    h = loaded or default_market().history
+    if not h.start <= st.session_state["asof_picker"] <= h.end:
+        st.session_state["asof_picker"] = h.end if loaded is not None else DEFAULT_ASOF
+    asof = sb.date_input("As-of date", min_value=h.start, max_value=h.end, key="asof_picker")
+    st.session_state["asof"] = asof.isoformat()
+    if loaded is None:
+        assumed(
+            f"embedded history: synthetic, calibrated to 1990–2024 ({h.start} to {h.end}); "
+            "not observed data.",
+            sb,
+        )
+    else:
+        sb.caption(f":green-badge[LOADED] {h.source}: {h.start} to {h.end}, {h.dates.size:,} days.")
+    return chosen, asof
+
+
+def _models():
+    sb = st.sidebar
+    with sb.expander("VaR model (FICC-like)"):
+        st.slider("Confidence (%)", 90.0, 99.9, key="conf", step=0.1)
+        st.number_input("Horizon (business days)", 1, 20, key="horizon")
+        sourced("99% / 3 days: DTCC FICC market-risk page.")
+        st.number_input("Look-back (years)", 1.0, 30.0, key="lookback", step=1.0)
+        st.toggle("Add the stressed window", key="stress")
+        st.selectbox("Revaluation", ("full", "sensitivity"), key="mode")
+        st.number_input("VaR floor (% of gross market value)", 0.0, 10.0, key="floor", step=0.1)
+        st.number_input("Add-on (% of gross notional)", 0.0, 10.0, key="addon", step=0.1)
+        assumed("look-back, stress window, floor and add-on are modelling defaults.")
+    span_text = None
+    with sb.expander("SPAN model (CME-like)"):
+        span = st.radio(
+            "Parameter set",
+            ("default", "calibrated", "uploaded"),
+            key="span",
+            format_func={
+                "default": "Illustrative default",
+                "calibrated": "Calibrated to the history",
+                "uploaded": "Upload a file",
+            }.get,
+        )
+        if span == "uploaded":
+            file = st.file_uploader("SPAN parameter CSV", type=["csv"], key="span_file")
+            if file is not None:
+                span_text = file.getvalue().decode("utf-8", "replace")
+        shown = st.selectbox("Requirement shown", ("initial", "maintenance"), key="shown")
+        assumed("the default PSRs are illustrative, not official CME levels.")
+        st.caption("Edit any value on the **Settings & assumptions** page.")
+    return span, span_text, shown
