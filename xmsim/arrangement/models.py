@@ -22,7 +22,7 @@ from xmsim.arrangement.crossmargin import (
 )
 from xmsim.engines.span.margin import SpanBook, span_book, span_margin, span_margin_batch
 from xmsim.engines.span.params_io import SpanParams
-from xmsim.engines.var.engine import VarEngine
+from xmsim.engines.var.engine import VarEngine, gross_position_usd
 from xmsim.market import ParCurve
 from xmsim.portfolio import CASH_PRODUCTS, UST, Portfolio
 from xmsim.pricing.risk import PricingBook, position_risk
@@ -144,15 +144,12 @@ class VarModel:
         n_groups = n_accounts * N_LEGS
         pnl = self.engine.pnl_by_group(kept, group, n_groups)
         pnl = pnl.reshape(pnl.shape[0], n_accounts, N_LEGS)
-        mv = np.bincount(group, np.abs(kept.terms.market_value_usd), n_groups)
-        notional = np.bincount(group, np.abs(kept.terms.notional_usd), n_groups)
-        mv, notional = mv.reshape(n_accounts, N_LEGS), notional.reshape(n_accounts, N_LEGS)
+        gross = np.bincount(group, gross_position_usd(kept), n_groups).reshape(n_accounts, N_LEGS)
 
         def margin(*legs: int) -> np.ndarray:
             return self.engine.margins_from_pnl(
-                pnl[:, :, list(legs)].sum(axis=2), mv[:, list(legs)].sum(axis=1),
-                notional[:, list(legs)].sum(axis=1),
-            )  # fmt: skip
+                pnl[:, :, list(legs)].sum(axis=2), gross[:, list(legs)].sum(axis=1)
+            )
 
         return LegMargins(
             ficc_leg=margin(LEG_FICC), cme_leg=margin(LEG_CME),

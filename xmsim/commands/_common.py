@@ -73,12 +73,13 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--var-floor-pct",
         type=float,
-        help="VaR floor, %% of gross market value (ASSUMED placeholder; default off)",
+        help="VaR floor, %% of gross position size: face for cash, repos and reverse repos, "
+        "contract notional for futures (ASSUMED placeholder; default off)",
     )
     g.add_argument(
         "--var-addon-pct",
         type=float,
-        help="add-on, %% of gross notional (ASSUMED placeholder; default off)",
+        help="add-on, %% of gross position size (ASSUMED placeholder; default off)",
     )
     s = parser.add_argument_group("SPAN model (CME-like)")
     s.add_argument(

@@ -23,6 +23,7 @@ from xmsim.arrangement.crossmargin import (
     run_arrangement,
 )
 from xmsim.engines.span.margin import SpanBook, map_positions, span_margin_batch
+from xmsim.engines.var.engine import gross_position_usd
 from xmsim.portfolio import FUTURE, Portfolio, Position
 from xmsim.pricing.risk import PositionTerms, PricingBook, position_risk
 from xmsim.simulate import Simulator
@@ -193,23 +194,19 @@ class _Batch:
             bad = [c.description for c, g in zip(cols, col_legs, strict=True) if g != LEG_CME]
             raise ValueError(f"not CME-eligible futures, cannot be used: {', '.join(bad)}")
         self.col_pnl = sim.var_engine.pnl_matrix(self.unit)  # (n_scenarios, n_cols) [USD]
-        self.col_mv = np.abs(self.unit.terms.market_value_usd)
-        self.col_notional = np.abs(self.unit.terms.notional_usd)
+        self.col_gross = gross_position_usd(self.unit)
         self.col_risk = position_risk(self.unit, sim.market.curve)
         self.col_span = sim.span_model.book(cols, np.zeros(len(cols)))
         n_scen = self.col_pnl.shape[0]
         self.pnl = np.zeros((n_scen, N_LEGS + 1))  # base P&L by leg (+ unmodelled) [USD]
-        self.mv = np.zeros(N_LEGS + 1)
-        self.notional = np.zeros(N_LEGS + 1)
+        self.gross = np.zeros(N_LEGS + 1)
         self.span_const = LegMargins(*(np.zeros(1) for _ in range(5)))
         self.span_c = self.span_fc = None
         self.eligible_krd = np.zeros(self.col_risk.krd_usd.shape[1])
         if len(base):
             self._bind_base(base)
         margin = sim.var_engine.margins_from_pnl
-        self.var_const = [
-            float(margin(self.pnl[:, [k]], self.mv[k], self.notional[k])[0]) for k in range(N_LEGS)
-        ]
+        self.var_const = [float(margin(self.pnl[:, [k]], self.gross[k])[0]) for k in range(N_LEGS)]
 
     def _bind_base(self, base: Portfolio) -> None:
         sim = self.sim
@@ -217,8 +214,7 @@ class _Batch:
         legs, _ = assign_legs(base, sim.market.asof, book.terms)
         group = np.where(legs >= 0, legs, N_LEGS)  # unmodelled rows: a discarded group
         self.pnl = sim.var_engine.pnl_by_group(book, group, N_LEGS + 1)
-        self.mv = np.bincount(group, np.abs(book.terms.market_value_usd), N_LEGS + 1)
-        self.notional = np.bincount(group, np.abs(book.terms.notional_usd), N_LEGS + 1)
+        self.gross = np.bincount(group, gross_position_usd(book), N_LEGS + 1)
         one = np.zeros(len(base), dtype=np.int64)
         self.span_const = sim.span_model.leg_margins(base, book, one, legs, 1)
         risk = position_risk(book, sim.market.curve)
@@ -259,12 +255,11 @@ class _Batch:
         f, c = LEG_FICC, LEG_CME
         absq = np.abs(qty)
         cme_pnl = self.pnl[:, [c]] + self.col_pnl @ qty.T  # (n_scenarios, n) [USD]
-        mv_c = self.mv[c] + absq @ self.col_mv
-        nt_c = self.notional[c] + absq @ self.col_notional
+        gross_c = self.gross[c] + absq @ self.col_gross
         margin = sim.var_engine.margins_from_pnl
-        comb = margin(self.pnl[:, [f]] + cme_pnl, self.mv[f] + mv_c, self.notional[f] + nt_c)
+        comb = margin(self.pnl[:, [f]] + cme_pnl, self.gross[f] + gross_c)
         fixed = [np.full(n, v) for v in self.var_const]  # legs that do not move with q
-        var = LegMargins(fixed[f], margin(cme_pnl, mv_c, nt_c), comb, fixed[2], fixed[3])
+        var = LegMargins(fixed[f], margin(cme_pnl, gross_c), comb, fixed[2], fixed[3])
         book = _tile_span([self.span_c, self.span_fc], self.col_span, qty)
         span = span_margin_batch(book, sim.span_model.params).margin_usd
         k = self.span_const

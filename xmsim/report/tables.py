@@ -279,7 +279,7 @@ def assumptions_frame(
             "VaR floor / add-on",
             f"{ms.get('var_floor_pct', 0)}% / {ms.get('var_addon_pct', 0)}%",
             "ASSUMED",
-            "placeholders, off by default",
+            "% of gross position size (face; futures: contract notional); placeholders, off",
         ),
         (
             "SPAN parameters",

@@ -1,7 +1,10 @@
 """FICC-like historical-simulation VaR (METHODOLOGY §5).
 
 Margin = max(VaR, floor) + add-ons, never negative, where VaR is the ``confidence`` quantile of
-the loss over the scenario set (numpy's linear quantile between order statistics). P&L comes
+the loss over the scenario set; floor and add-ons are percentages of the gross position size
+(:func:`gross_position_usd`: face for cash, repos and reverse repos, contract notional for
+futures; never market value, which is zero for repos and futures) [ASSUMED, off by default].
+The quantile is numpy's linear one between order statistics. P&L comes
 from full revaluation of every position under each shocked par curve (default) or from key-rate
 DV01s plus convexity (fast path). Component VaR is each position's loss in the scenario(s) that
 set the quantile, so components sum exactly to the VaR; incremental VaR is the VaR change when
@@ -46,6 +49,12 @@ def quantile_weights(losses: np.ndarray, confidence: float) -> tuple[np.ndarray,
     return idx, wts
 
 
+def gross_position_usd(book: PricingBook) -> np.ndarray:
+    """Gross size of each position [USD], shape (n_positions,): |face| for cash, repos and
+    reverse repos, |contracts| × contract face for futures (the base of the floor and add-on)."""
+    return np.abs(book.terms.notional_usd)
+
+
 def loss_quantile(losses: np.ndarray, confidence: float) -> np.ndarray:
     """The ``confidence`` quantile of losses along axis 0 [USD], shape (n_cols,)."""
     return np.quantile(losses, confidence, axis=0)
@@ -56,6 +65,7 @@ class VarResult:
     """Result of the VaR model for one portfolio.
 
     margin_usd = components["VaR"] + components["floor uplift"] + components["add-ons"].
+    gross_position_usd : Σ :func:`gross_position_usd`, the base of floor and add-on [USD].
     pnl_usd : portfolio P&L per scenario, shape (n_scenarios,).
     component_var_usd / incremental_var_usd : per position, shape (n_positions,).
     """
@@ -69,6 +79,7 @@ class VarResult:
     incremental_var_usd: np.ndarray | None
     settings: VarSettings
     gross_market_value_usd: float
+    gross_position_usd: float
 
     def worst(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` worst scenarios with their windows."""
@@ -158,16 +169,28 @@ class VarEngine:
         return -s @ k_g.T + 0.5 * ss @ q_g.T
 
     def margins_from_pnl(
-        self,
-        pnl: np.ndarray,
-        gross_mv: np.ndarray | float = 0.0,
-        gross_notional: np.ndarray | float = 0.0,
+        self, pnl: np.ndarray, gross_position: np.ndarray | float = 0.0
     ) -> np.ndarray:
-        """Margins [USD] of many P&L vectors (columns of ``pnl``, shape (n_scen, n_cols))."""
+        """Margins [USD] of many P&L vectors.
+
+        Parameters
+        ----------
+        pnl : [USD], shape (n_scenarios, n_cols).
+        gross_position : gross position size of each column [USD], shape (n_cols,) or scalar.
+
+        Returns
+        -------
+        max(VaR, floor) + add-on [USD], shape (n_cols,).
+        """
         var = np.maximum(loss_quantile(-np.atleast_2d(pnl.T).T, self.settings.confidence), 0.0)
-        floor = self.settings.floor_pct / 100.0 * np.asarray(gross_mv)
-        addon = self.settings.addon_pct / 100.0 * np.asarray(gross_notional)
+        floor, addon = self.floor_and_addon(gross_position)
         return np.maximum(var, floor) + addon
+
+    def floor_and_addon(self, gross_position):
+        """(floor, add-on) [USD] for gross position sizes [USD] (same shape): the settings'
+        percentages of the gross position size [ASSUMED]."""
+        gross = np.asarray(gross_position, dtype=float)
+        return self.settings.floor_pct / 100.0 * gross, self.settings.addon_pct / 100.0 * gross
 
     def margin(self, portfolio: Portfolio) -> float:
         """Margin [USD] of one portfolio (no attribution)."""
@@ -186,13 +209,14 @@ class VarEngine:
         losses = -pnl[:, None]
         var = max(float(loss_quantile(losses, self.settings.confidence)[0]), 0.0)
         gross_mv = float(np.abs(book.terms.market_value_usd).sum())
-        gross_notional = float(np.abs(book.terms.notional_usd).sum())
-        floor = self.settings.floor_pct / 100.0 * gross_mv
-        addon = self.settings.addon_pct / 100.0 * gross_notional
+        gross = float(gross_position_usd(book).sum())
+        floor, addon = (float(x) for x in self.floor_and_addon(gross))
         components = {
             "VaR": var,
-            "floor uplift (ASSUMED, off by default)": max(floor - var, 0.0),
-            "add-ons (ASSUMED, off by default)": addon,
+            "floor uplift (ASSUMED, % of gross position size; off by default)": max(
+                floor - var, 0.0
+            ),
+            "add-ons (ASSUMED, % of gross position size; off by default)": addon,
         }
         comp = np.zeros(n_pos)
         incr = None
@@ -213,6 +237,7 @@ class VarEngine:
             incremental_var_usd=incr,
             settings=self.settings,
             gross_market_value_usd=gross_mv,
+            gross_position_usd=gross,
         )
 
     @property

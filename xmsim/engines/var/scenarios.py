@@ -23,9 +23,9 @@ class VarSettings:
     confidence [1], horizon_days [business days], lookback_years [years]; ``stress`` adds the
     stressed window (``stress_window`` explicit (start, end) dates, else the most volatile
     ``stress_days`` of the history); ``mode`` ``"full"`` (full revaluation) or
-    ``"sensitivity"`` (key-rate DV01 + convexity); ``floor_pct`` VaR floor as % of gross
-    market value (0 = off, placeholder, ASSUMED); ``addon_pct`` add-on as % of gross notional
-    (0 = off, placeholder, ASSUMED).
+    ``"sensitivity"`` (key-rate DV01 + convexity); ``floor_pct`` VaR floor and ``addon_pct``
+    add-on, each as % of the gross position size (face for cash, repos and reverse repos,
+    contract notional for futures; 0 = off, placeholder, ASSUMED).
     """
 
     confidence: float = 0.99
