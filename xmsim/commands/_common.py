@@ -173,8 +173,9 @@ def settings_from_args(args: argparse.Namespace):
     return arrangement, var, span, shown, ficc, cme
 
 
-def load_market(history_path: str | None, asof: dt.date | None) -> Market:
-    """The embedded default market, or a market from a history file at ``asof``."""
+def load_market(history_path: str | None, asof: dt.date | None, quiet: bool = False) -> Market:
+    """The embedded default market, or a market from a history file at ``asof``; the history's
+    skipped rows are printed as warnings (unless ``quiet``)."""
     from xmsim.marketdata.defaults import default_market, market_from_history
 
     if not history_path:
@@ -185,14 +186,18 @@ def load_market(history_path: str | None, asof: dt.date | None) -> Market:
             except ValueError as exc:
                 raise CliError(str(exc)) from exc
         return market
-    from xmsim.marketdata.history import load_history
+    from xmsim.marketdata.history import read_history
 
     try:
-        history = load_history(history_path)
+        loaded = read_history(history_path)
     except FileNotFoundError as exc:
         raise CliError(f"history file {history_path} not found") from exc
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+    history = loaded.history
+    for note in loaded.notes:
+        if "skipped" in note and not quiet:
+            print(f"warning: history: {note}", file=sys.stderr)
     try:
         return market_from_history(history, asof or history.end)
     except ValueError as exc:

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -70,14 +71,21 @@ def register(subparsers) -> None:
 
 def build_simulator(args: argparse.Namespace, progress: Progress | None = None):
     """Market + RunConfig + Simulator from the parsed flags (shared with other commands)."""
+    from xmsim.engines.span.params_io import read_span_params
     from xmsim.simulate import RunConfig, Simulator, resolve_span_params
 
     arrangement, var, span_choice, shown, ficc, cme = settings_from_args(args)
-    market = load_market(args.history, args.asof)
+    quiet = getattr(args, "quiet", False)
+    market = load_market(args.history, args.asof, quiet=quiet)
     if progress:
         progress.step("market ready")
     try:
-        span = resolve_span_params(span_choice, market)
+        if span_choice in ("default", "calibrated") or not Path(span_choice).exists():
+            span = resolve_span_params(span_choice, market)
+        else:
+            span, warnings = read_span_params(span_choice)
+            for warning in () if quiet else warnings:
+                print(f"warning: SPAN parameters: {warning}", file=sys.stderr)
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"SPAN parameters: {exc}") from exc
     if shown:

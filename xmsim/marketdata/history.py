@@ -22,15 +22,16 @@ published tenor it takes that tenor's yield (**flat extrapolation**). Days with 
 published tenors are dropped and reported. ``YieldHistory.filled`` marks every filled cell.
 [ASSUMED: a documented convention, not a Treasury rule.]
 
-Bad files raise :class:`HistoryFormatError`, whose message names the line and the fix.
+Bad rows (a date not understood or outside :data:`DATE_RANGE`, a repeated date, a yield that is
+not a finite number or not in percent, the wrong number of cells, an unclosed quote) are skipped
+and named in :attr:`HistoryLoad.notes` with line, column, value and fix; a file whose rows all
+fail, or that has no usable header, raises :class:`HistoryFormatError` (reading:
+:mod:`xmsim.marketdata.history_read`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,45 +41,39 @@ import numpy as np
 import pandas as pd
 
 from xmsim.market import TENOR_YEARS, TENORS, YieldHistory
-from xmsim.units import pct_to_dec
-
-MIN_PUBLISHED_TENORS = 3
-"""Days with fewer published tenors than this are dropped [count]. [ASSUMED]"""
-
-YIELD_RANGE_PCT = (-5.0, 30.0)
-"""Plausible par yields [percent]; values outside are taken as a unit error. [ASSUMED]"""
-
-FRED_SERIES: dict[str, str] = {
-    "DGS1MO": "1M",
-    "DGS2MO": "2M",
-    "DGS3MO": "3M",
-    "DGS4MO": "4M",
-    "DGS6MO": "6M",
-    "DGS1": "1Y",
-    "DGS2": "2Y",
-    "DGS3": "3Y",
-    "DGS5": "5Y",
-    "DGS7": "7Y",
-    "DGS10": "10Y",
-    "DGS20": "20Y",
-    "DGS30": "30Y",
-}
-"""FRED constant-maturity series id -> tenor."""
-
-GSW_PAR_COLUMNS: dict[str, str] = {f"SVENPY{int(t[:-1]):02d}": t for t in TENORS if t[-1] == "Y"}
-"""GSW par-yield column -> tenor (1Y..30Y; GSW has no bill tenors)."""
-
-_MISSING = ("", "NA", "N/A", ".", "NAN", "ND", "#N/A")
-_TENOR_HEADER = re.compile(r"^(\d+(?:\.\d+)?)\s*(mo|mos|month|months|yr|yrs|year|years)$", re.I)
-_FIX_DATE = "write dates as M/D/YY, MM/DD/YYYY or YYYY-MM-DD"
-_FORMATS_HELP = (
-    "expected a U.S. Treasury par yield curve CSV (header 'Date,1 Mo,...,30 Yr'), the Fed GSW "
-    "feds200628.csv (header 'Date,...,SVENPY01,...') or FRED files ('observation_date,DGS10')"
+from xmsim.marketdata.history_read import (
+    DATE_RANGE,
+    FORMATS_HELP,
+    FRED_SERIES,
+    GSW_PAR_COLUMNS,
+    MAX_HISTORY_BYTES,
+    MAX_HISTORY_ROWS,
+    MIN_PUBLISHED_TENORS,
+    YIELD_RANGE_PCT,
+    HistoryFormatError,
+    Raw,
+    parse_history,
 )
+from xmsim.units import pct_to_dec
+from xmsim.upload.table import TableError, decode, read_source
 
-
-class HistoryFormatError(ValueError):
-    """A yield-history file could not be read; the message names the line and the fix."""
+__all__ = [
+    "DATE_RANGE",
+    "FRED_SERIES",
+    "GSW_PAR_COLUMNS",
+    "MAX_HISTORY_BYTES",
+    "MAX_HISTORY_ROWS",
+    "MIN_PUBLISHED_TENORS",
+    "YIELD_RANGE_PCT",
+    "HistoryFormatError",
+    "HistoryLoad",
+    "fill_curve_gaps",
+    "history_summary",
+    "load_fred",
+    "load_history",
+    "read_fred",
+    "read_history",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +83,13 @@ class HistoryLoad:
     Attributes
     ----------
     history : the filled history, yields [decimal].
-    notes : human-readable notes: dropped rows, ignored columns, filled tenors.
+    notes : human-readable notes: skipped rows (line, column, value, fix), ignored columns,
+        filled tenors.
     file_format : ``"treasury"``, ``"gsw"`` or ``"fred"``.
     """
 
     history: YieldHistory
     notes: tuple[str, ...]
-    file_format: str
-
-
-@dataclass(slots=True)
-class _Raw:
-    """One parsed file before cleaning: values in percent, NaN where not published."""
-
-    dates: np.ndarray  # datetime64[D], (n_rows,)
-    values_pct: np.ndarray  # (n_rows, n_tenors)
-    lines: np.ndarray  # 1-based file line of each row, (n_rows,)
-    notes: list[str]
-    name: str
     file_format: str
 
 
@@ -135,7 +119,7 @@ def load_history(
 def read_history(source: str | os.PathLike | bytes | IO, *, name: str | None = None) -> HistoryLoad:
     """Like :func:`load_history`, also returning the loader's notes and the detected format."""
     text, label = _read_text(source, name)
-    raw = _parse(text, label)
+    raw = parse_history(text, label)
     if raw.file_format == "fred" and np.isfinite(raw.values_pct).any(axis=0).sum() < 3:
         raise HistoryFormatError(
             f"{label}: a FRED file with one series cannot make a curve (at least "
@@ -166,9 +150,9 @@ def read_fred(sources: Iterable[str | os.PathLike], *, name: str | None = None) 
     raws = []
     for src in sources:
         text, label = _read_text(src, None)
-        raw = _parse(text, label)
+        raw = parse_history(text, label)
         if raw.file_format != "fred":
-            raise HistoryFormatError(f"{label}: line 1: not a FRED DGS file; {_FORMATS_HELP}")
+            raise HistoryFormatError(f"{label}: line 1: not a FRED DGS file; {FORMATS_HELP}")
         raws.append(raw)
     if not raws:
         raise HistoryFormatError("load_fred needs at least one file")
@@ -191,7 +175,7 @@ def read_fred(sources: Iterable[str | os.PathLike], *, name: str | None = None) 
     label = name or " + ".join(r.name for r in raws)
     notes = [n for r in raws for n in r.notes]
     dates = merged.index.to_numpy().astype("datetime64[D]")
-    merged_raw = _Raw(dates, values, np.zeros(len(dates), int), notes, label, "fred")
+    merged_raw = Raw(dates, values, np.zeros(len(dates), int), notes, label, "fred")
     return _finish(merged_raw)
 
 
@@ -246,174 +230,31 @@ def history_summary(h: YieldHistory) -> dict:
     }
 
 
-# ----------------------------------------------------------------------------------- parsing
+# ----------------------------------------------------------------------------------- reading
 
 
 def _read_text(source, name: str | None) -> tuple[str, str]:
     if isinstance(source, bytes | bytearray):
-        data, label = bytes(source), name or "uploaded file"
+        label = name or "uploaded file"
     elif hasattr(source, "read"):
-        data = source.read()
-        label = name or Path(getattr(source, "name", "uploaded file")).name
+        label = name or Path(str(getattr(source, "name", "uploaded file"))).name
     else:
-        path = Path(source)
-        data, label = path.read_bytes(), name or path.name
-    if isinstance(data, str):
-        return data, label
+        label = name or Path(source).name
+    if hasattr(source, "read") and isinstance(source.read(0), str):
+        text = source.read(MAX_HISTORY_BYTES + 1)
+        if len(text) > MAX_HISTORY_BYTES:
+            raise HistoryFormatError(f"{label}: larger than {MAX_HISTORY_BYTES // 2**20} MB")
+        return text, label
     try:
-        return data.decode("utf-8-sig"), label
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), label
+        data = read_source(source, max_bytes=MAX_HISTORY_BYTES, what="history file")
+    except TableError as exc:
+        if "not found" in str(exc):
+            raise FileNotFoundError(str(exc)) from None
+        raise HistoryFormatError(f"{label}: {exc}") from None
+    return decode(data), label
 
 
-def _parse(text: str, label: str) -> _Raw:
-    lines = text.splitlines()
-    header_at = None
-    for i, line in enumerate(lines[:200]):
-        first = line.split(",", 1)[0].strip().strip('"').strip().lower()
-        if first in ("date", "observation_date") and "," in line:
-            header_at = i
-            break
-    if header_at is None:
-        raise HistoryFormatError(
-            f"{label}: line 1: no header row starting with 'Date'; {_FORMATS_HELP}"
-        )
-    header = [h.strip().strip('"').strip() for h in next(csv.reader([lines[header_at]]))]
-    file_format, mapping, ignored = _detect_columns(header, label, header_at + 1)
-    notes = []
-    if ignored:
-        notes.append(f"{label}: ignored columns not modelled: {', '.join(ignored)}")
-    if file_format == "gsw":
-        notes.append(
-            f"{label}: GSW has no 1M–6M tenors; filled flat from the 1-year par yield (fill rule)"
-        )
-    body = [(k, ln) for k, ln in enumerate(lines[header_at + 1 :], start=header_at + 2)]
-    body = [(k, ln) for k, ln in body if ln.strip()]
-    if not body:
-        raise HistoryFormatError(f"{label}: line {header_at + 2}: no data rows after the header")
-    line_no = np.array([k for k, _ in body], dtype=int)
-    n_fields = np.array([_count_fields(ln) for _, ln in body])
-    bad = np.flatnonzero(n_fields != len(header))
-    if bad.size:
-        i = bad[0]
-        raise HistoryFormatError(
-            f"{label}: line {line_no[i]}: {n_fields[i]} fields, the header on line "
-            f"{header_at + 1} has {len(header)}; fix the row so every row has one value per column"
-        )
-    cols = sorted(mapping)
-    table = pd.read_csv(
-        io.StringIO("\n".join(ln for _, ln in body)),
-        header=None,
-        names=list(range(len(header))),
-        usecols=[0, *cols],
-        dtype={0: str},
-        na_values=[*_MISSING, *(m.lower() for m in _MISSING)],
-        keep_default_na=False,
-        skipinitialspace=True,
-    )
-    dates = _parse_dates(table[0], line_no, label)
-    values = np.full((len(body), len(TENORS)), np.nan)
-    values[:, [mapping[j] for j in cols]] = _parse_numbers(
-        table[cols], line_no, [header[j] for j in cols], label
-    )
-    return _Raw(dates, values, line_no, notes, label, file_format)
-
-
-def _detect_columns(
-    header: list[str], label: str, header_line: int
-) -> tuple[str, dict[int, int], list[str]]:
-    """(format, file column -> tenor index, ignored column names) from the header row."""
-    upper = [h.upper() for h in header]
-    if any(h in GSW_PAR_COLUMNS or h.startswith("SVENY") for h in upper):
-        mapping = _map_columns(upper, GSW_PAR_COLUMNS)
-        if not mapping:
-            raise HistoryFormatError(
-                f"{label}: line {header_line}: GSW file without SVENPY01..SVENPY30 par-yield "
-                "columns; download the full feds200628.csv (it holds both SVENY and SVENPY)"
-            )
-        return "gsw", mapping, []  # BETA/TAU/SVENY/SVENF columns are other representations
-    if any(h.startswith("DGS") for h in upper[1:]):
-        mapping = _map_columns(upper, FRED_SERIES)
-        return "fred", mapping, [header[j] for j in range(1, len(header)) if j not in mapping]
-    mapping, ignored = _map_treasury_columns(header)
-    if len(mapping) < MIN_PUBLISHED_TENORS:
-        raise HistoryFormatError(
-            f"{label}: line {header_line}: header has {len(mapping)} recognised tenor "
-            f"columns; {_FORMATS_HELP}"
-        )
-    return "treasury", mapping, ignored
-
-
-def _map_columns(upper: list[str], table: dict[str, str]) -> dict[int, int]:
-    return {j: TENORS.index(table[h]) for j, h in enumerate(upper) if h in table}
-
-
-def _map_treasury_columns(header: list[str]) -> tuple[dict[int, int], list[str]]:
-    by_years = {round(float(y), 6): i for i, y in enumerate(TENOR_YEARS)}
-    mapping, ignored = {}, []
-    for j, col in enumerate(header[1:], start=1):
-        m = _TENOR_HEADER.match(col)
-        years = None
-        if m:
-            years = float(m.group(1)) / (12.0 if m.group(2).lower().startswith("mo") else 1.0)
-        tenor = by_years.get(round(years, 6)) if years is not None else None
-        if tenor is None or tenor in mapping.values():
-            ignored.append(col)
-        else:
-            mapping[j] = tenor
-    return mapping, ignored
-
-
-def _count_fields(line: str) -> int:
-    return len(next(csv.reader([line]))) if '"' in line else line.count(",") + 1
-
-
-def _parse_dates(cells: pd.Series, line_no: np.ndarray, label: str) -> np.ndarray:
-    s = cells.fillna("").astype(str).str.strip()
-    two_digit = pd.to_datetime(s, format="%m/%d/%y", errors="coerce")
-    # Two-digit years: 90-99 -> 1990s (the Treasury series starts in 1990), every other -> 20xx;
-    # strptime's own pivot puts 69-89 in the 1900s, so move those a century on.
-    early = (two_digit.dt.year < 1990).to_numpy()
-    if early.any():
-        moved = two_digit[early]
-        two_digit[early] = pd.to_datetime(
-            {"year": moved.dt.year + 100, "month": moved.dt.month, "day": moved.dt.day}
-        )
-    stamps = two_digit.fillna(pd.to_datetime(s, format="%m/%d/%Y", errors="coerce"))
-    stamps = stamps.fillna(pd.to_datetime(s, format="%Y-%m-%d", errors="coerce"))
-    bad = np.flatnonzero(stamps.isna().to_numpy())
-    if bad.size:
-        i = bad[0]
-        raise HistoryFormatError(
-            f"{label}: line {line_no[i]}: date {s.iloc[i]!r} not understood; {_FIX_DATE}"
-        )
-    return stamps.to_numpy().astype("datetime64[D]")
-
-
-def _parse_numbers(
-    table: pd.DataFrame, line_no: np.ndarray, names: list[str], label: str
-) -> np.ndarray:
-    for c, name in zip(table.columns, names, strict=True):
-        if not pd.api.types.is_numeric_dtype(table[c]):
-            text = table[c].astype(str).str.strip()
-            hit = np.flatnonzero(pd.to_numeric(text, errors="coerce").isna() & table[c].notna())
-            raise HistoryFormatError(
-                f"{label}: line {line_no[hit[0]]}, column {name!r}: value {text.iloc[hit[0]]!r} "
-                "is not a number; leave the cell blank (or NA / '.') when not published"
-            )
-    nums = table.to_numpy(dtype=float)
-    lo, hi = YIELD_RANGE_PCT
-    hit = np.argwhere(np.isfinite(nums) & ((nums < lo) | (nums > hi)))
-    if hit.size:
-        r, c = hit[0]
-        raise HistoryFormatError(
-            f"{label}: line {line_no[r]}, column {names[c]!r}: value {nums[r, c]:g} is outside "
-            f"{lo:g}..{hi:g}; yields must be in percent (4.25 = 4.25%), not decimals or bp"
-        )
-    return nums
-
-
-def _finish(raw: _Raw) -> HistoryLoad:
+def _finish(raw: Raw) -> HistoryLoad:
     order = np.argsort(raw.dates, kind="stable")
     dates, values, lines = raw.dates[order], raw.values_pct[order], raw.lines[order]
     dup = np.flatnonzero(dates[1:] == dates[:-1])

@@ -45,7 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from xmsim.contracts import canonical_code, contract_table, get_contract
+from xmsim.contracts import get_contract
+from xmsim.engines.span._params_read import VALUE_RANGES, _read_lines, _Reader
 
 # The dataclasses, their validation and their rows live in span_params_model (a leaf module);
 # they are re-exported here, the public home of every name.
@@ -64,6 +65,7 @@ from xmsim.engines.span.params import (
     _rows,
 )
 from xmsim.market import TENOR_YEARS, TENORS, YieldHistory
+from xmsim.upload.table import TableError, decode, read_source
 
 __all__ = [
     "BASES",
@@ -71,6 +73,7 @@ __all__ = [
     "HEADER",
     "SHOWN",
     "STATUSES",
+    "VALUE_RANGES",
     "CashBucket",
     "InterSpread",
     "ProductParams",
@@ -81,6 +84,7 @@ __all__ = [
     "default_span_params",
     "load_span_params",
     "one_day_move_bp",
+    "read_span_params",
     "save_span_params",
 ]
 
@@ -96,8 +100,6 @@ DEFAULT_KEY_TENOR_YEARS: Mapping[str, float] = {
 # ---------------------------------------------------------------------------------------------
 # file format
 
-_OPTIONAL = {("inter_spread", "basis"): "delta"}
-
 
 def save_span_params(params: SpanParams, path: str | Path) -> None:
     """Write ``params`` as the long CSV described in the module docstring."""
@@ -106,92 +108,6 @@ def save_span_params(params: SpanParams, path: str | Path) -> None:
     writer.writerow(HEADER)
     writer.writerows(_rows(params))
     Path(path).write_text(buf.getvalue(), encoding="utf-8")
-
-
-class _Reader:
-    """Collects the file's values, remembering the line each came from."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.values: dict[str, dict[str, dict[str, tuple[str, int]]]] = {t: {} for t in _FIELDS}
-        self.first_line: dict[tuple[str, str], int] = {}
-        self.sources: list[ValueSource] = []
-
-    def error(self, line: int, message: str) -> ValueError:
-        return ValueError(f"{self.name} line {line}: {message}")
-
-    def get(self, table: str, key: str, field: str) -> tuple[str, int]:
-        entity = self.values[table][key]
-        if field not in entity:
-            if (table, field) in _OPTIONAL:
-                return _OPTIONAL[(table, field)], self.first_line[(table, key)]
-            line = self.first_line[(table, key)]
-            raise self.error(line, f"{table} {key or '(meta)'} has no {field!r} value; add a line")
-        return entity[field]
-
-    def number(self, table: str, key: str, field: str) -> float:
-        text, line = self.get(table, key, field)
-        try:
-            value = float(text)
-        except ValueError:
-            raise self.error(line, f"{table} {key} {field}: {text!r} is not a number") from None
-        if math.isnan(value) or (math.isinf(value) and field != "max_years"):
-            raise self.error(line, f"{table} {key} {field}: {text!r} is not finite")
-        return value
-
-    def flag(self, table: str, key: str, field: str) -> bool:
-        text, line = self.get(table, key, field)
-        if text.strip().lower() not in ("true", "false"):
-            raise self.error(line, f"{field}: expected true or false, got {text!r}")
-        return text.strip().lower() == "true"
-
-    def legs(self, table: str, key: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
-        text, line = self.get(table, key, "legs")
-        legs, ratios = [], []
-        for part in text.split("|"):
-            code, _, ratio = part.partition(":")
-            try:
-                legs.append(code.strip())
-                ratios.append(float(ratio))
-            except ValueError:
-                raise self.error(line, f"legs {text!r}: write CODE:RATIO|CODE:RATIO") from None
-        return tuple(legs), tuple(ratios)
-
-
-def _read_lines(text: str, name: str) -> _Reader:
-    reader = _Reader(name)
-    header_seen = False
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        cells = [c.strip() for c in next(csv.reader([raw]))]
-        if not header_seen:
-            if tuple(cells[: len(HEADER)]) != HEADER:
-                raise reader.error(lineno, f"header must be {','.join(HEADER)}")
-            header_seen = True
-            continue
-        cells += [""] * (len(HEADER) - len(cells))
-        table, key, field, value, status, source = cells[: len(HEADER)]
-        if table not in _FIELDS:
-            raise reader.error(lineno, f"unknown table {table!r}; expected one of {list(_FIELDS)}")
-        if field not in _FIELDS[table]:
-            raise reader.error(lineno, f"unknown field {field!r} for {table}: {_FIELDS[table]}")
-        if table == "product" and canonical_code(key) != key:
-            raise reader.error(lineno, f"unknown contract {key!r}; known: {list(contract_table())}")
-        if value == "":
-            raise reader.error(lineno, f"{table} {key} {field}: the value is empty")
-        status = status.upper() or "USER"
-        if status not in STATUSES:
-            raise reader.error(lineno, f"status {status!r} is not one of {STATUSES}")
-        entity = reader.values[table].setdefault(key, {})
-        reader.first_line.setdefault((table, key), lineno)
-        if field in entity:
-            raise reader.error(lineno, f"{table} {key} {field} given twice")
-        entity[field] = (value, lineno)
-        reader.sources.append(ValueSource(table, key, field, status, source))
-    if not header_seen:
-        raise ValueError(f"{name}: empty parameter file (expected header {','.join(HEADER)})")
-    return reader
 
 
 def _build(r: _Reader) -> SpanParams:
@@ -262,23 +178,75 @@ def _build(r: _Reader) -> SpanParams:
         raise ValueError(f"{r.name}: {exc}") from None
 
 
+def _text_of(path_or_text: str | Path) -> tuple[str, str]:
+    if isinstance(path_or_text, Path) or "\n" not in str(path_or_text):
+        try:
+            data = read_source(path_or_text, what="SPAN parameter file")
+        except TableError as exc:
+            raise ValueError(str(exc)) from None
+        return decode(data), str(path_or_text)
+    return str(path_or_text), "<span params text>"
+
+
 def load_span_params(path_or_text: str | Path) -> SpanParams:
     """Read a parameter set from a file path or from the CSV text itself.
 
     Raises ``ValueError`` naming the line for unknown tables, fields or contracts, missing
-    values, duplicates and unreadable numbers.
+    values, duplicates, unreadable numbers and values outside :data:`VALUE_RANGES`.
     """
-    if isinstance(path_or_text, Path) or "\n" not in str(path_or_text):
-        path = Path(path_or_text)
-        return _build(_read_lines(path.read_text(encoding="utf-8"), str(path)))
-    return _build(_read_lines(str(path_or_text), "<span params text>"))
+    text, name = _text_of(path_or_text)
+    return _build(_read_lines(text, name))
+
+
+def read_span_params(path_or_text: str | Path) -> tuple[SpanParams, tuple[str, ...]]:
+    """Like :func:`load_span_params`, but a bad line costs only its value.
+
+    Every bad line is skipped and named in a warning; a value lost that way is taken from the
+    shipped default (status ASSUMED, the source naming the line), so one typo does not reject
+    the file. ``ValueError`` only when the file as a whole cannot be read (no header, or a
+    value lost that the default does not have).
+
+    Returns
+    -------
+    (the parameter set, one warning per bad line: line, value, what is wrong, what was used).
+    """
+    text, name = _text_of(path_or_text)
+    problems: list = []
+    reader = _read_lines(text, name, problems)
+    default = _read_lines(_default_text(), "span_params_default.csv")
+    warnings = []
+    for line, where, message in problems:
+        used = "the line is skipped"
+        if where is not None:
+            table, key, field = where
+            fallback = default.values.get(table, {}).get(key, {}).get(field)
+            have = reader.values.get(table, {}).setdefault(key, {}) if fallback else {}
+            if fallback is not None and field not in have:
+                have[field] = (fallback[0], line)
+                reader.first_line.setdefault((table, key), line)
+                note = f"shipped default used: line {line} of {name} unreadable"
+                reader.sources.append(ValueSource(table, key, field, "ASSUMED", note))
+                used = f"the shipped default {fallback[0]} (ASSUMED) is used"
+        warnings.append(f"{name} line {line}: {message}; {used}: correct the line")
+    for table in reader.values:
+        for key in [k for k, v in reader.values[table].items() if not v]:
+            del reader.values[table][key]
+    try:
+        return _build(reader), tuple(warnings)
+    except ValueError as exc:
+        if not warnings:
+            raise
+        raise ValueError(f"{exc} (after skipping: {'; '.join(warnings[:3])})") from None
+
+
+def _default_text() -> str:
+    return resources.files("xmsim.data").joinpath("span_params_default.csv").read_text("utf-8")
 
 
 @cache
 def default_span_params() -> SpanParams:
     """The shipped ILLUSTRATIVE parameter set (not official CME levels), as of 2026-07-31."""
-    text = resources.files("xmsim.data").joinpath("span_params_default.csv").read_text("utf-8")
-    return _build(_read_lines(text, "span_params_default.csv"))
+    return _build(_read_lines(_default_text(), "span_params_default.csv"))
 
 
 # ---------------------------------------------------------------------------------------------
