@@ -56,7 +56,7 @@ LAYER_RANK = {
     "upload": 2, "marketdata": 2, "pricing": 2,
     "engines": 3,
     "arrangement": 4,
-    "config": 5, "simulate": 5,
+    "config": 5, "simulate": 5, "scale": 5,
     "whatif": 6, "optimize": 6,
     "report": 7,
     "commands": 8, "cli": 9, "__main__": 10,

@@ -154,41 +154,10 @@ class ArrangementResult:
 
     @property
     def totals(self) -> dict[str, float]:
-        keys = (
-            "ficc_standalone",
-            "cme_standalone",
-            "ficc_requirement",
-            "cme_requirement",
-            "ineligible_margin_ficc",
-            "ineligible_margin_cme",
-            "total_before",
-            "total_after",
-            "savings_usd",
-        )
-        return {k: float(sum(getattr(a, k) for a in self.accounts)) for k in keys}
+        return {k: float(sum(getattr(a, k) for a in self.accounts)) for k in TOTAL_KEYS}
 
-    def to_dict(self) -> dict:
-        """The documented JSON layout (fractions in [0, 1] except savings, amounts in USD)."""
-        accounts = []
-        for a in self.accounts:
-            d = {
-                "account": a.account,
-                "pot": a.pot,
-                "var": asdict(a.var),
-                "span": asdict(a.span),
-                "applied": a.applied,
-                "reason": a.reason,
-                "ficc_standalone": a.ficc_standalone,
-                "cme_standalone": a.cme_standalone,
-                "ficc_requirement": a.ficc_requirement,
-                "cme_requirement": a.cme_requirement,
-                "ineligible": [asdict(r) for r in a.ineligible],
-                "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
-                "total_before": a.total_before,
-                "total_after": a.total_after,
-                "savings_usd": a.savings_usd,
-            }
-            accounts.append(d)
+    def header(self) -> dict:
+        """The run's description: everything of :meth:`to_dict` but the accounts and totals."""
         return {
             "asof": self.asof.isoformat(),
             "arrangement": self.settings.arrangement,
@@ -201,37 +170,53 @@ class ArrangementResult:
                 "cme_model": self.cme_model,
                 **self.model_settings,
             },
-            "accounts": accounts,
+        }
+
+    def to_dict(self) -> dict:
+        """The documented JSON layout (fractions in [0, 1] except savings, amounts in USD)."""
+        return {
+            **self.header(),
+            "accounts": [account_dict(a) for a in self.accounts],
             "totals": self.totals,
         }
 
     def to_frame(self) -> pd.DataFrame:
         """One row per account (the per-account table of the app and the CSV export)."""
-        rows = []
-        for a in self.accounts:
-            rows.append(
-                {
-                    "account": a.account,
-                    "pot": a.pot,
-                    "var_ficc_leg": a.var.ficc_leg,
-                    "var_cme_leg": a.var.cme_leg,
-                    "var_combined": a.var.combined,
-                    "var_savings": a.var.savings,
-                    "span_ficc_leg": a.span.ficc_leg,
-                    "span_cme_leg": a.span.cme_leg,
-                    "span_combined": a.span.combined,
-                    "span_savings": a.span.savings,
-                    "applied": a.applied,
-                    "ficc_requirement": a.ficc_requirement,
-                    "cme_requirement": a.cme_requirement,
-                    "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
-                    "total_before": a.total_before,
-                    "total_after": a.total_after,
-                    "savings_usd": a.savings_usd,
-                    "reason": a.reason,
-                }
-            )
-        return pd.DataFrame(rows)
+        return pd.DataFrame([account_row(a) for a in self.accounts])
+
+
+TOTAL_KEYS = ("ficc_standalone", "cme_standalone", "ficc_requirement", "cme_requirement",
+              "ineligible_margin_ficc", "ineligible_margin_cme", "total_before", "total_after",
+              "savings_usd")  # fmt: skip
+"""The amounts summed over accounts in :attr:`ArrangementResult.totals` [USD]."""
+
+
+def account_dict(a: AccountResult) -> dict:
+    """One combined portfolio in the JSON layout of :meth:`ArrangementResult.to_dict`."""
+    return {
+        "account": a.account, "pot": a.pot, "var": asdict(a.var), "span": asdict(a.span),
+        "applied": a.applied, "reason": a.reason, "ficc_standalone": a.ficc_standalone,
+        "cme_standalone": a.cme_standalone, "ficc_requirement": a.ficc_requirement,
+        "cme_requirement": a.cme_requirement, "ineligible": [asdict(r) for r in a.ineligible],
+        "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
+        "total_before": a.total_before, "total_after": a.total_after,
+        "savings_usd": a.savings_usd,
+    }  # fmt: skip
+
+
+def account_row(a: AccountResult) -> dict:
+    """One combined portfolio as a row of :meth:`ArrangementResult.to_frame` (and the CSV)."""
+    return {
+        "account": a.account, "pot": a.pot, "var_ficc_leg": a.var.ficc_leg,
+        "var_cme_leg": a.var.cme_leg, "var_combined": a.var.combined,
+        "var_savings": a.var.savings, "span_ficc_leg": a.span.ficc_leg,
+        "span_cme_leg": a.span.cme_leg, "span_combined": a.span.combined,
+        "span_savings": a.span.savings, "applied": a.applied,
+        "ficc_requirement": a.ficc_requirement, "cme_requirement": a.cme_requirement,
+        "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
+        "total_before": a.total_before, "total_after": a.total_after,
+        "savings_usd": a.savings_usd, "reason": a.reason,
+    }  # fmt: skip
 
 
 def savings_fraction(combined: float, base: float) -> float:
@@ -342,6 +327,33 @@ def run_arrangement(
     for r, a in zip(inel, acc_idx, strict=True):
         if r is not None:
             inel_by_account[int(a)] = (*inel_by_account.get(int(a), ()), r)
+    results = account_results(
+        names, pots.kinds, margins, inel_by_account, settings, ficc_model, cme_model
+    )
+    return ArrangementResult(
+        asof=asof,
+        settings=settings,
+        ficc_model=ficc_model,
+        cme_model=cme_model,
+        history=history,
+        accounts=results,
+        model_settings=model_settings or {},
+        reading=pots.reading(),
+    )
+
+
+def account_results(
+    names: tuple[str, ...],
+    kinds: tuple[str, ...],
+    margins: dict[str, LegMargins],
+    inel_by_account: dict[int, tuple[IneligibleRow, ...]],
+    settings: ArrangementSettings,
+    ficc_model: str,
+    cme_model: str,
+) -> tuple[AccountResult, ...]:
+    """The arrangement's bookkeeping for combined portfolios ``names`` (pot ``kinds``) from
+    both models' leg margins (``margins["var"]``, ``margins["span"]``, entries of shape
+    (len(names),) [USD]) and each portfolio's ineligible rows."""
     results = []
     for j, name in enumerate(names):  # per-account bookkeeping on already-computed arrays
         views = {k: _view(m, j) for k, m in margins.items()}
@@ -355,7 +367,6 @@ def run_arrangement(
         before = f_alone + c_alone + in_f + in_c
         f_req, c_req = f_alone * (1.0 - applied), c_alone * (1.0 - applied)
         after = f_req + c_req + in_f + in_c
-        rows = inel_by_account.get(j, ())
         results.append(
             AccountResult(
                 account=name,
@@ -369,25 +380,16 @@ def run_arrangement(
                 cme_standalone=c_alone,
                 ficc_requirement=f_req,
                 cme_requirement=c_req,
-                ineligible=rows,
+                ineligible=inel_by_account.get(j, ()),
                 ineligible_margin_ficc=in_f,
                 ineligible_margin_cme=in_c,
                 total_before=before,
                 total_after=after,
                 savings_usd=before - after,
-                pot=pots.kinds[j],
+                pot=kinds[j],
             )
         )
-    return ArrangementResult(
-        asof=asof,
-        settings=settings,
-        ficc_model=ficc_model,
-        cme_model=cme_model,
-        history=history,
-        accounts=tuple(results),
-        model_settings=model_settings or {},
-        reading=pots.reading(),
-    )
+    return tuple(results)
 
 
 @dataclass(frozen=True, slots=True)

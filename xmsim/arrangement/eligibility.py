@@ -12,6 +12,7 @@ An ineligible position is kept, margined standalone at its home CCP and shown wi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from xmsim import dates
@@ -76,6 +77,7 @@ class Eligibility:
         return self.ccp is not None
 
 
+@functools.lru_cache(maxsize=64)
 def ficc_maturity_threshold(asof: dt.date) -> dt.date:
     """The date a bond must mature **after** to be FICC-eligible: as-of + 1 calendar year.
 

@@ -111,6 +111,40 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--cme-model", choices=("var", "span"), help="model standing for CME")
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be a whole number >= 1")
+    return value
+
+
+def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("whole books (blocks of accounts, Dask)")
+    g.add_argument(
+        "--block-size",
+        type=positive_int,
+        metavar="ACCOUNTS",
+        help="accounts margined together per block (default 2000); books over 20,000 "
+        "positions, --cluster and --format jsonl always run block by block",
+    )
+    g.add_argument(
+        "--cluster",
+        metavar="local[:N]|tcp://HOST:PORT",
+        help="run the account blocks on a Dask LocalCluster of N workers, or on the Dask "
+        "scheduler at HOST:PORT (default: in this process)",
+    )
+
+
+def scale_settings(args: argparse.Namespace) -> tuple[str | None, int | None]:
+    """(cluster, block_size) from the flags, else the parameters file's [run] section."""
+    run = read_params_file(getattr(args, "params", None)).get("run", {})
+    cluster = _pick(getattr(args, "cluster", None), run, "cluster", None)
+    block = _pick(getattr(args, "block_size", None), run, "block_size", None)
+    if block is not None and (not isinstance(block, int) or block < 1):
+        raise CliError(f"[run] block_size = {block!r}: use a whole number of accounts >= 1")
+    return cluster, block
+
+
 def read_params_file(path: str | None) -> dict:
     """Sections of a TOML or JSON parameters file (unknown sections are an error)."""
     if not path:
@@ -230,6 +264,35 @@ def write_output(text: str, out: str | None) -> None:
         print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+class AccountProgress:
+    """Accounts done / total and the rate, on stderr when it is a terminal, once a run has
+    taken longer than ``after`` seconds."""
+
+    def __init__(self, total: int, enabled: bool | None = None, after: float = 2.0) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self.total, self.done, self.after, self.t0 = total, 0, after, self._clock()
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.shown = False
+
+    def add(self, n: int) -> None:
+        self.done += n
+        elapsed = self._clock() - self.t0
+        if not self.enabled or elapsed < self.after:
+            return
+        rate = self.done / max(elapsed, 1e-9)
+        width = 30
+        filled = round(width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if self.done >= self.total else ""
+        sys.stderr.write(
+            f"\r[{bar}] {self.done:,}/{self.total:,} accounts, {rate:,.0f} accounts/s{end}"
+        )
+        sys.stderr.flush()
+        self.shown = True
 
 
 class Progress:

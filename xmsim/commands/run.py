@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from xmsim.commands._blocks import margin_in_blocks, wants_blocks
 from xmsim.commands._common import (
     CliError,
     Progress,
     add_engine_arguments,
     add_market_arguments,
+    add_scale_arguments,
     load_market,
     load_portfolio_or_exit,
     settings_from_args,
@@ -63,7 +65,13 @@ def register(subparsers) -> None:
         metavar="USD",
         help="fallback mode: the prior day's combined portfolio requirement",
     )
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    add_scale_arguments(p)
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "jsonl"),
+        default="table",
+        help="jsonl: one JSON object per account, streamed (with --out, csv is streamed too)",
+    )
     p.add_argument("--out", metavar="FILE", help="write the output to FILE instead of stdout")
     p.add_argument("--quiet", action="store_true", help="do not print row warnings")
     p.set_defaults(func=main)
@@ -105,7 +113,13 @@ def main(args: argparse.Namespace) -> int:
         market, sim = build_simulator(args, progress)
         portfolio = load_portfolio_or_exit(args.portfolio, market.asof, quiet=args.quiet)
         progress.step(f"{len(portfolio)} positions, {len(portfolio.accounts)} accounts")
-        result = sim.arrangement(portfolio)
+        extras = args.legacy or args.fallback_prior_applied is not None
+        if wants_blocks(args, portfolio):
+            result = margin_in_blocks(sim, portfolio, args, extras)
+            if result is None:  # streamed to --out / stdout
+                return 0
+        else:
+            result = sim.arrangement(portfolio)
         progress.step("margins computed")
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -56,8 +56,24 @@ def gross_position_usd(book: PricingBook) -> np.ndarray:
 
 
 def loss_quantile(losses: np.ndarray, confidence: float) -> np.ndarray:
-    """The ``confidence`` quantile of losses along axis 0 [USD], shape (n_cols,)."""
-    return np.quantile(losses, confidence, axis=0)
+    """The ``confidence`` quantile of losses along axis 0 [USD], shape (n_cols,).
+
+    numpy's default (linear) quantile, bit for bit: the two order statistics around
+    h = (n − 1)·confidence from one ``np.partition`` per column, and numpy's interpolation
+    ``a + (b − a)·γ`` (``b − (b − a)·(1 − γ)`` for γ ≥ 0.5), γ = h − ⌊h⌋.
+    """
+    x = np.asarray(losses, dtype=float)
+    n = x.shape[0]
+    if n == 0 or x.ndim != 2 or np.isnan(x).any():
+        return np.quantile(x, confidence, axis=0)
+    h = np.float64(n - 1) * np.float64(confidence)
+    k = int(np.floor(h))
+    k1 = min(k + 1, n - 1)
+    part = np.partition(x.T, (k, k1), axis=1)  # scenario axis last, one row per column
+    a, b = part[:, k], part[:, k1]
+    gamma = h - np.float64(k)
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 @dataclass(frozen=True, slots=True)
