@@ -41,6 +41,8 @@ class ContractSpec:
     cf_rounding_months : months to which the time to maturity is rounded down for the CF (1 or 3).
     last_trade_rule : ``last_business_day``, ``seventh_business_day_before_last`` or
         ``imm_quarter_end``.
+    span_exchange, span_code : exchange acronym and product code under which CME's SPAN
+        risk-parameter files list the contract (its clearing code, e.g. ``CBT`` / ``21`` for ZN).
     """
 
     code: str
@@ -61,6 +63,8 @@ class ContractSpec:
     cf_rounding_months: int | None
     last_trade_rule: str
     source: str
+    span_exchange: str = ""
+    span_code: str = ""
 
     @property
     def is_treasury(self) -> bool:
@@ -103,6 +107,8 @@ def contract_table() -> dict[str, ContractSpec]:
             cf_rounding_months=_opt_int(row["cf_rounding_months"]),
             last_trade_rule=row["last_trade_rule"],
             source=row["source"],
+            span_exchange=row.get("span_exchange", "").strip(),
+            span_code=row.get("span_code", "").strip(),
         )
         table[spec.code] = spec
     return table

@@ -86,7 +86,7 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
         "--span-params",
         metavar="FILE|default|calibrated",
         help="SPAN parameter set: the illustrative default, calibrated to the "
-        "history, or a parameter file",
+        "history, xmsim's CSV, or CME's SPAN file (.pa2, .spn, zipped or not)",
     )
     s.add_argument(
         "--span-shown",

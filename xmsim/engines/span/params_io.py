@@ -47,6 +47,13 @@ import numpy as np
 
 from xmsim.contracts import get_contract
 from xmsim.engines.span._params_read import VALUE_RANGES, _read_lines, _Reader
+from xmsim.engines.span.files_convert import (
+    read_span_file,
+    span_file_kind,
+    span_params_from_file,
+    zip_csv_member,
+)
+from xmsim.engines.span.files_model import SpanFileData
 
 # The dataclasses, their validation and their rows live in span_params_model (a leaf module);
 # they are re-exported here, the public home of every name.
@@ -178,39 +185,84 @@ def _build(r: _Reader) -> SpanParams:
         raise ValueError(f"{r.name}: {exc}") from None
 
 
-def _text_of(path_or_text: str | Path) -> tuple[str, str]:
+def _text_of(path_or_text: str | Path | bytes, name: str | None = None) -> tuple[str, str]:
+    if isinstance(path_or_text, bytes | bytearray):
+        return decode(bytes(path_or_text)), name or "<uploaded parameters>"
     if isinstance(path_or_text, Path) or "\n" not in str(path_or_text):
         try:
             data = read_source(path_or_text, what="SPAN parameter file")
         except TableError as exc:
             raise ValueError(str(exc)) from None
-        return decode(data), str(path_or_text)
-    return str(path_or_text), "<span params text>"
+        return decode(data), name or str(path_or_text)
+    return str(path_or_text), name or "<span params text>"
 
 
-def load_span_params(path_or_text: str | Path) -> SpanParams:
-    """Read a parameter set from a file path or from the CSV text itself.
+def _csv_or_span_file(
+    path_or_text: str | Path | bytes, name: str | None
+) -> tuple[str, str] | SpanFileData:
+    """(CSV text, name) for xmsim's CSV (also zipped), else CME's SPAN file, streamed."""
+    if isinstance(path_or_text, bytes | bytearray):
+        data, label = bytes(path_or_text), name or "<uploaded parameters>"
+        kind = span_file_kind(label, data[:512])
+        inner = zip_csv_member(io.BytesIO(data)) if kind == "zip" else None
+        if kind is None or inner is not None:
+            return (inner, label) if inner is not None else _text_of(data, label)
+        return read_span_file(data, label)
+    path = Path(path_or_text) if "\n" not in str(path_or_text) else None
+    if path is None or not path.is_file():
+        return _text_of(path_or_text, name)
+    with path.open("rb") as f:
+        kind = span_file_kind(path.name, f.read(512))
+    inner = zip_csv_member(path) if kind == "zip" else None
+    if kind is None or inner is not None:
+        return (inner, name or str(path)) if inner is not None else _text_of(path, name)
+    return read_span_file(path, name)
+
+
+def load_span_params(
+    path_or_text: str | Path | bytes, name: str | None = None, *, base: SpanParams | None = None
+) -> SpanParams:
+    """Read a parameter set: xmsim's CSV, or CME's SPAN file (``.pa2``, ``.spn``, zipped or not).
+
+    Parameters
+    ----------
+    path_or_text : a file path, the CSV text itself, or a file's bytes (an upload).
+    name : the file name for bytes (its suffix picks the format; the content decides when it
+        does not tell) and for messages; default the path's name.
+    base : for CME files, the set supplying what the file does not carry (xmsim's cash buckets
+        and their ASSUMED spreads, the initial/maintenance switch); default
+        :func:`default_span_params`. See :mod:`xmsim.engines.span.files_convert`.
 
     Raises ``ValueError`` naming the line for unknown tables, fields or contracts, missing
-    values, duplicates, unreadable numbers and values outside :data:`VALUE_RANGES`.
+    values, duplicates, unreadable numbers and values outside :data:`VALUE_RANGES`; for SPAN
+    files naming the line, record and field.
     """
-    text, name = _text_of(path_or_text)
-    return _build(_read_lines(text, name))
+    source = _csv_or_span_file(path_or_text, name)
+    if isinstance(source, SpanFileData):
+        return span_params_from_file(source, base or default_span_params())
+    return _build(_read_lines(*source))
 
 
-def read_span_params(path_or_text: str | Path) -> tuple[SpanParams, tuple[str, ...]]:
-    """Like :func:`load_span_params`, but a bad line costs only its value.
+def read_span_params(
+    path_or_text: str | Path | bytes, name: str | None = None
+) -> tuple[SpanParams, tuple[str, ...]]:
+    """Like :func:`load_span_params`, but a bad CSV line costs only its value.
 
     Every bad line is skipped and named in a warning; a value lost that way is taken from the
     shipped default (status ASSUMED, the source naming the line), so one typo does not reject
     the file. ``ValueError`` only when the file as a whole cannot be read (no header, or a
-    value lost that the default does not have).
+    value lost that the default does not have). A CME SPAN file is read whole (a bad record
+    rejects it); its load notes (what was skipped or simplified) come back as the warnings.
 
     Returns
     -------
     (the parameter set, one warning per bad line: line, value, what is wrong, what was used).
     """
-    text, name = _text_of(path_or_text)
+    source = _csv_or_span_file(path_or_text, name)
+    if isinstance(source, SpanFileData):
+        params = span_params_from_file(source, default_span_params())
+        return params, tuple(f"{source.name}: {note}" for note in source.notes)
+    text, name = source
     problems: list = []
     reader = _read_lines(text, name, problems)
     default = _read_lines(_default_text(), "span_params_default.csv")

@@ -1,0 +1,307 @@
+"""CME SPAN risk-parameter files (.pa2 positional, .spn XML): every record type read, CME's
+published examples through the file path, CSV = positional = XML on every sample, bad files."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+from tests.engines.span.spanfile_writer import (
+    Fixture,
+    FProduct,
+    cme_array,
+    fixture_from_params,
+    write_pa2,
+    write_spn,
+)
+from xmsim.engines.span.files_convert import read_span_file
+from xmsim.engines.span.margin import SpanBook, span_margin
+from xmsim.engines.span.params_io import default_span_params, load_span_params, save_span_params
+
+DEC, MAR = 202612, 202703
+# CME's scanning-spread example: per-contract arrays of ZB (outright 3,100) and ZN (1,600) as
+# published (whole USD; moves 0.3333 / 0.6667 / 1, extremes 0.99)
+ZB_ARRAY = (0, 0, -1033, -1033, 1033, 1033, -2067, -2067, 2067, 2067, -3100, -3100, 3100, 3100,
+            -3069, 3069)  # fmt: skip
+ZN_ARRAY = (0, 0, -533, -533, 533, 533, -1067, -1067, 1067, 1067, -1600, -1600, 1600, 1600,
+            -1584, 1584)  # fmt: skip
+
+
+def futures_book(rows) -> SpanBook:
+    """rows: (code, contracts, CCYYMM)."""
+    n = len(rows)
+    return SpanBook(
+        asof=dt.date(2026, 7, 31),
+        code=np.array([r[0] for r in rows]),
+        quantity=np.array([r[1] for r in rows], dtype=float),
+        dv01_usd=np.zeros(n),
+        years_to_maturity=np.full(n, np.nan),
+        sub_key=np.array([dt.date(r[2] // 100, r[2] % 100, 1).toordinal() for r in rows]),
+        spot=np.zeros(n, dtype=bool),
+        account=np.zeros(n, dtype=np.int64),
+        accounts=("A",),
+        contract_dv01=(("ZN", 78.0), ("ZB", 150.0), ("ZT", 40.0)),
+        labels=tuple(f"r{i}" for i in range(n)),
+    )
+
+
+def full_fixture() -> Fixture:
+    """Every record type xmsim reads, with values that differ from field to field."""
+    zn = FProduct("ZN", {DEC: ZN_ARRAY, MAR: ZN_ARRAY}, psr=1600,
+                  intra=[(1, 120, [(1, 1, "A"), (2, 1, "B")])],
+                  tiers=[(1, DEC, DEC), (2, MAR, 202709)], spot=[(DEC, 140, 150)],
+                  member_ratio=1.0, delta=0.9876)  # fmt: skip
+    zb = FProduct("ZB", {DEC: ZB_ARRAY}, psr=3100, tiers=[(1, DEC, DEC)])
+    sr3 = FProduct("SR3", {MAR: cme_array(1750)}, psr=1750)
+    zt = FProduct("ZT", {DEC: cme_array(2500)}, psr=2500)
+    spreads = [(1, "04", 0.70, [("ZB", 2, "A"), ("ZN", 3, "B")]),
+               (2, "01", 0.55, [("SR3", 2, "A"), ("ZT", 1, "B")])]  # fmt: skip
+    debt = [("91282CKZ3", "ZN", DEC, 4.25, dt.date(2033, 5, 15), 0.8612345, "UST 4.25 05/33")]
+    return Fixture([zn, zb, sr3, zt], spreads, debt, others=40)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("span")
+    fx = full_fixture()
+    pa2, spn = root / "cme.20260731.s.pa2", root / "cme.20260731.s.spn"
+    pa2.write_text(write_pa2(fx), encoding="latin-1")
+    spn.write_text(write_spn(fx), encoding="utf-8")
+    return {"pa2": pa2, "spn": spn}
+
+
+def test_positional_file_every_record_type(files):
+    d = read_span_file(files["pa2"])
+    h = d.header
+    assert (h.business_date, h.cycle, h.business_function, h.file_format, h.exchange_complex) == (
+        dt.date(2026, 7, 31), "S/F", "CLR", "U2", "CME")  # fmt: skip
+    zn = d.products["ZN"]
+    assert (zn.file_code, zn.exchange, zn.cc) == ("21", "CBT", "21")
+    assert zn.months[DEC].losses == ZN_ARRAY and zn.months[DEC].delta == pytest.approx(0.9876)
+    assert (zn.months[MAR].psr_usd, zn.months[MAR].extreme_multiple) == (1600, 3.0)
+    assert zn.months[MAR].extreme_cover == pytest.approx(0.33)
+    assert zn.tiers == [(1, DEC, DEC), (2, MAR, 202709)] and zn.member_ratio == 1.0  # type 3
+    assert [(s.month, s.spread_usd, s.outright_usd) for s in zn.spot] == [(DEC, 140, 150)]  # 4
+    assert [(c.priority, c.rate_usd, c.legs) for c in zn.intra] == [
+        (1, 120, ((1, 1, "A"), (2, 1, "B")))]  # type C  # fmt: skip
+    assert zn.scan_method == "01"  # type S
+    assert d.groups == {"IRS": ("ZN", "ZB", "SR3", "ZT")}  # type 5
+    scan, inter = d.inter_spreads  # type 6
+    assert (scan.priority, scan.method, scan.rate, scan.legs) == (
+        1, "04", pytest.approx(0.70), (("ZB", 2, "A"), ("ZN", 3, "B")))  # fmt: skip
+    assert (inter.method, inter.rate, inter.legs[0]) == ("01", pytest.approx(0.55), ("SR3", 2, "A"))
+    (sec,) = d.debt  # types 91 and 92
+    assert (sec.cusip, sec.contract, sec.month, sec.coupon_pct, sec.maturity) == (
+        "91282CKZ3", "ZN", DEC, pytest.approx(4.25), dt.date(2033, 5, 15))  # fmt: skip
+    assert sec.conversion_factor == pytest.approx(0.8612345) and sec.description == "UST 4.25 05/33"
+    assert d.counts["unknown type Q"] == 1 and d.counts["P (ignored)"] == 1
+    assert d.counts["8 (other contracts)"] == 40  # streamed past: options and other exchanges
+    assert d.counts["3 (other contracts)"] == 1 and set(d.products) == {"ZN", "ZB", "SR3", "ZT"}
+
+
+def test_xml_file_same_content(files):
+    x, p = read_span_file(files["spn"]), read_span_file(files["pa2"])
+    assert (x.header.business_date, x.header.cycle) == (p.header.business_date, "S/F")
+    for code, xp in x.products.items():
+        pp = p.products[code]
+        assert {m: a.losses for m, a in xp.months.items()} == {
+            m: a.losses for m, a in pp.months.items()
+        }
+        assert [a.delta for a in xp.months.values()] == [a.delta for a in pp.months.values()]
+        assert (xp.tiers, xp.spot == [], len(xp.intra)) == (pp.tiers, pp.spot == [], len(pp.intra))
+    assert [(s.priority, s.method, s.legs) for s in x.inter_spreads] == [
+        (s.priority, s.method, s.legs) for s in p.inter_spreads
+    ]
+    assert x.counts["futPf (other contracts)"] == 40
+
+
+@pytest.mark.parametrize("kind", ["pa2", "spn"])
+def test_cme_scanning_spread_example_through_the_file(files, kind):
+    """CME: +2 ZB vs -3 ZN at 70% -> 2,840 against 11,000 outright."""
+    params = load_span_params(files[kind])
+    book = futures_book([("ZB", 2, DEC), ("ZN", -3, DEC)])
+    result = span_margin(book, params)
+    assert result.maintenance_usd == pytest.approx(2840.0)
+    (spread,) = result.scanning_spreads
+    assert spread.scenario_usd.tolist() == pytest.approx(
+        [0, 0, 152.8, 152.8, 946.7, 946.7, 307.2, 307.2, 1893.3, 1893.3, 460, 460,
+         2840, 2840, 455.4, 2811.6])  # fmt: skip
+    outright = span_margin(book, dataclasses.replace(params, scan_spreads=()))
+    assert outright.maintenance_usd == pytest.approx(11000.0)
+    assert params.label.startswith(f"CME SPAN file {files[kind].name}: business date 2026-07-31")
+
+
+@pytest.mark.parametrize("kind", ["pa2", "spn"])
+def test_cme_inter_commodity_example_through_the_file(files, kind):
+    """CME: 2:1 at 55%, outrights 2 x 1,750 and 2,500 -> requirement 2,700."""
+    params = load_span_params(files[kind])
+    result = span_margin(futures_book([("SR3", 2, MAR), ("ZT", -1, DEC)]), params)
+    assert result.scan_risk_usd.sum() == pytest.approx(6000.0)
+    assert result.maintenance_usd == pytest.approx(2700.0)
+
+
+def test_file_values_become_parameters_with_their_source(files):
+    params = load_span_params(files["pa2"])
+    zn = next(p for p in params.products if p.code == "ZN")
+    assert (zn.psr_usd, zn.intra_spread_usd, zn.spot_usd) == (1600, 120, 150)
+    assert params.asof == dt.date(2026, 7, 31)
+    src = params.source_of("product", "ZN", "psr_usd")
+    assert src.status == "SRC" and "cme.20260731.s.pa2" in src.source
+    assert {b.contract for b in params.cash_buckets} <= {"ZN", "ZB", "ZT"}
+
+
+def _zipped(path, member=None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(member or path.name, path.read_bytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["pa2", "spn"])
+def test_zipped_and_uploaded_bytes_give_the_same_parameters(files, kind, tmp_path):
+    direct = load_span_params(files[kind])
+    zpath = tmp_path / f"{files[kind].name}.zip"
+    zpath.write_bytes(_zipped(files[kind]))
+    from_zip = load_span_params(zpath)
+    from_bytes = load_span_params(zpath.read_bytes(), zpath.name)
+    nameless = load_span_params(files[kind].read_bytes(), "upload")  # content decides
+    for other in (from_zip, from_bytes, nameless):
+        assert (other.products, other.scan_spreads, other.inter_spreads) == (
+            direct.products, direct.scan_spreads, direct.inter_spreads)  # fmt: skip
+
+
+def test_fixed_length_records_without_newlines(files, tmp_path):
+    text = files["pa2"].read_bytes().decode("latin-1")
+    blocks = tmp_path / "blocks.pa2"
+    blocks.write_bytes("".join(r.ljust(132) for r in text.split("\r\n") if r).encode())
+    assert load_span_params(blocks).products == load_span_params(files["pa2"]).products
+
+
+def _samples_months() -> dict[str, list[int]]:
+    from xmsim.upload.loader import load_portfolio, sample_paths
+
+    months: dict[str, set[int]] = {}
+    for path in sample_paths().values():
+        for p in load_portfolio(path, asof=dt.date(2026, 7, 31)).portfolio:
+            if p.is_future:
+                months.setdefault(p.contract, set()).add(p.expiry.year * 100 + p.expiry.month)
+    return {c: sorted(m) for c, m in months.items()}
+
+
+def test_csv_positional_and_xml_give_identical_margins_on_every_sample(tmp_path):
+    from xmsim.marketdata.defaults import default_market
+    from xmsim.simulate import RunConfig, Simulator
+    from xmsim.upload.loader import load_portfolio, sample_paths
+
+    base = default_span_params()
+    fx = fixture_from_params(base, _samples_months())
+    csv_path, pa2, spn = tmp_path / "p.csv", tmp_path / "p.pa2", tmp_path / "p.spn"
+    save_span_params(base, csv_path)
+    pa2.write_text(write_pa2(fx), encoding="latin-1")
+    spn.write_text(write_spn(fx), encoding="utf-8")
+    market = default_market()
+    sims = [Simulator(market, RunConfig(span_params=load_span_params(p)))
+            for p in (csv_path, pa2, spn)]  # fmt: skip
+    for name, path in sample_paths().items():
+        portfolio = load_portfolio(path, asof=market.asof).portfolio
+        totals = [s.arrangement(portfolio).totals for s in sims]
+        assert totals[1] == pytest.approx(totals[0], abs=1e-6), name
+        assert totals[2] == pytest.approx(totals[0], abs=1e-6), name
+
+
+# --- bad files: one clear message naming the record/line and field --------------------------
+
+
+def _edit(files, tmp_path, kind, fn, name=None):
+    path = tmp_path / (name or files[kind].name)
+    text = files[kind].read_bytes().decode("latin-1")
+    path.write_bytes(fn(text).encode("latin-1"))
+    return path
+
+
+def _line_of(text: str, prefix: str) -> tuple[int, str]:
+    """First futures record starting with ``prefix``: (line number, record)."""
+    return next(
+        (i, r)
+        for i, r in enumerate(text.split("\r\n"), 1)
+        if r.startswith(prefix) and r[25:28] in ("FUT", "")
+    )
+
+
+ZN82 = "82CBT21"
+
+
+def test_truncated_record(files, tmp_path):
+    line, rec = _line_of(files["pa2"].read_bytes().decode("latin-1"), ZN82)
+    path = _edit(files, tmp_path, "pa2", lambda t: t.replace(rec, rec[:80], 1))
+    with pytest.raises(ValueError, match=rf"line {line} \(type 82 record\): truncated: 80 "):
+        load_span_params(path)
+
+
+def test_bad_number(files, tmp_path):
+    _, rec = _line_of(files["pa2"].read_bytes().decode("latin-1"), "81CBT21")
+    bad = rec[:54] + "12x45" + rec[59:]
+    path = _edit(files, tmp_path, "pa2", lambda t: t.replace(rec, bad, 1))
+    with pytest.raises(ValueError, match=r"'Array Value 1' \(columns 55-59\) is '12x45', not a"):
+        load_span_params(path)
+
+
+def test_unknown_product_and_missing_risk_arrays(files, tmp_path):
+    def drop(prefix):
+        def fn(t: str) -> str:
+            return "\r\n".join(
+                r for r in t.split("\r\n") if not (r.startswith(prefix) and r[25:28] != "OOF")
+            )
+
+        return fn
+
+    no_def = _edit(files, tmp_path, "pa2", drop("2 CBT 21"), "a.pa2")
+    with pytest.raises(ValueError, match=r"product '21' \(ZN\) has no type 2 record"):
+        load_span_params(no_def)
+    no_82 = _edit(files, tmp_path, "pa2", drop(ZN82), "b.pa2")
+    with pytest.raises(ValueError, match=r"ZN 20261\d has a type 81 record but no type 82"):
+        load_span_params(no_82)
+    no_arrays = _edit(files, tmp_path, "pa2", lambda t: drop("82CBT21")(drop("81CBT21")(t)), "c")
+    with pytest.raises(ValueError, match=r"B record for ZN 202612 but no type 81/82"):
+        load_span_params(no_arrays)
+    xml = files["spn"].read_text().replace("<ra>", "<rx>", 1).replace("</ra>", "</rx>", 1)
+    (tmp_path / "d.spn").write_text(xml)
+    with pytest.raises(ValueError, match=r"line \d+ \(<fut>\): ZN futures month 202612: no <ra>"):
+        load_span_params(tmp_path / "d.spn")
+
+
+def test_zip_without_span_file_and_not_a_span_file(tmp_path):
+    z = tmp_path / "cme.20260731.s.pa2.zip"
+    with zipfile.ZipFile(z, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(ValueError, match=r"holds no SPAN file \(.pa2 or .spn\); found: readme"):
+        load_span_params(z)
+    with pytest.raises(ValueError, match=r"no type 0 header record"):
+        load_span_params(b"1 CBT\n", "x.pa2")
+
+
+def test_bad_xml(files, tmp_path):
+    text = files["spn"].read_text()
+    cut = tmp_path / "cut.spn"
+    cut.write_text(text[: len(text) // 2])
+    with pytest.raises(ValueError, match=r"cut.spn line \d+: not well-formed XML"):
+        load_span_params(cut)
+    bad = tmp_path / "bad.spn"
+    bad.write_text(text.replace("<a>-533</a>", "<a>-5x3</a>", 1))
+    with pytest.raises(
+        ValueError, match=r"line \d+ \(<a>\): ZN futures month 202612: <a> is '-5x3'"
+    ):
+        load_span_params(bad)
+
+
+def test_no_eligible_contract_in_the_file(tmp_path):
+    fx = Fixture([], others=5)
+    path = tmp_path / "other.pa2"
+    path.write_text(write_pa2(fx), encoding="latin-1")
+    with pytest.raises(ValueError, match=r"no records for the eligible contracts \(ZT, "):
+        load_span_params(path)
