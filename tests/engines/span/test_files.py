@@ -305,3 +305,34 @@ def test_no_eligible_contract_in_the_file(tmp_path):
     path.write_text(write_pa2(fx), encoding="latin-1")
     with pytest.raises(ValueError, match=r"no records for the eligible contracts \(ZT, "):
         load_span_params(path)
+
+
+def test_cli_states_file_date_and_cycle_and_rejects_a_bad_file(files, tmp_path, capsys):
+    from xmsim import cli
+    from xmsim.upload.loader import sample_paths
+
+    fx = fixture_from_params(default_span_params(), _samples_months())
+    path = tmp_path / "cme.20260731.s.pa2"
+    path.write_text(write_pa2(fx), encoding="latin-1")
+    sample = str(sample_paths()["futures_only"])
+    assert cli.main(["run", sample, "--span-params", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "SPAN parameters: CME SPAN file cme.20260731.s.pa2: business date 2026-07-31, " in out
+    assert "cycle S/F" in out
+    bad = tmp_path / "bad.pa2"
+    bad.write_bytes(path.read_bytes()[:3000])
+    assert cli.main(["run", sample, "--span-params", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.pa2: ZT (product 26) has a type 2 record but no type 81/82" in err
+    assert "Traceback" not in err
+
+
+def test_read_span_params_returns_the_load_notes_as_warnings(tmp_path):
+    fx = Fixture([FProduct("ZN", {DEC: ZN_ARRAY, MAR: cme_array(1700)}, psr=1600)])
+    path = tmp_path / "f.pa2"
+    path.write_text(write_pa2(fx), encoding="latin-1")
+    from xmsim.engines.span.params_io import read_span_params
+
+    params, warnings = read_span_params(path)
+    assert params.products[0].psr_usd == 1700
+    assert any("different scan ranges (202612 1600, 202703 1700)" in w for w in warnings)
