@@ -63,7 +63,7 @@ def test_bad_parameters_file_is_a_clear_error(tmp_path, capsys):
     params = tmp_path / "p.toml"
     params.write_text("[vaR]\nconfidence = 0.99\n")
     assert cli.main(["run", str(SAMPLES / "half_hedge.csv"), "--params", str(params)]) == 2
-    assert "unknown sections" in capsys.readouterr().err
+    assert "unknown section [vaR]" in capsys.readouterr().err
 
 
 def test_every_var_flag_reaches_the_engine(capsys):

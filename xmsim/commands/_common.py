@@ -10,6 +10,13 @@ import tomllib
 from pathlib import Path
 
 from xmsim.arrangement.crossmargin import ArrangementSettings
+from xmsim.commands._checks import (
+    finite_float,
+    fraction,
+    nonnegative_float,
+    param_problems,
+    window_problem,
+)
 from xmsim.engines.var.scenarios import VarSettings
 from xmsim.market import Market
 from xmsim.portfolio import Portfolio
@@ -26,13 +33,6 @@ def iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from exc
-
-
-def fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} must be a fraction in [0, 1] (0.8 = 80%)")
-    return value
 
 
 def add_market_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,9 +54,11 @@ def add_market_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("VaR model (FICC-like)")
-    g.add_argument("--var-confidence", type=float, help="confidence level (default 0.99)")
+    g.add_argument("--var-confidence", type=finite_float, help="confidence level (default 0.99)")
     g.add_argument("--var-horizon", type=int, help="horizon in business days (default 3)")
-    g.add_argument("--var-lookback-years", type=float, help="look-back in years (default 10)")
+    g.add_argument(
+        "--var-lookback-years", type=finite_float, help="look-back in years (default 10)"
+    )
     g.add_argument("--no-stress", action="store_true", help="do not add the stressed window")
     g.add_argument(
         "--stress-window",
@@ -72,13 +74,13 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--var-floor-pct",
-        type=float,
+        type=nonnegative_float,
         help="VaR floor, %% of gross position size: face for cash, repos and reverse repos, "
         "contract notional for futures (ASSUMED placeholder; default off)",
     )
     g.add_argument(
         "--var-addon-pct",
-        type=float,
+        type=nonnegative_float,
         help="add-on, %% of gross position size (ASSUMED placeholder; default off)",
     )
     s = parser.add_argument_group("SPAN model (CME-like)")
@@ -146,23 +148,28 @@ def scale_settings(args: argparse.Namespace) -> tuple[str | None, int | None]:
 
 
 def read_params_file(path: str | None) -> dict:
-    """Sections of a TOML or JSON parameters file (unknown sections are an error)."""
+    """Sections of a TOML or JSON parameters file, every value checked (see ``_checks``)."""
     if not path:
         return {}
     p = Path(path)
+    if p.is_dir():
+        raise CliError(f"parameters file {path} is a folder: name the .toml or .json file")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_bytes()[: 2**20 + 1].decode("utf-8-sig")
+        if len(text) > 2**20:
+            raise CliError(f"parameters file {path} is larger than 1 MB: is it the right file?")
         data = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
     except FileNotFoundError as exc:
         raise CliError(f"parameters file {path} not found") from exc
+    except OSError as exc:
+        raise CliError(f"parameters file {path}: cannot read it ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise CliError(f"parameters file {path} is not UTF-8 text: save it as TOML") from exc
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise CliError(f"parameters file {path}: {exc}") from exc
-    unknown = set(data) - set(PARAM_SECTIONS)
-    if unknown:
-        raise CliError(
-            f"parameters file {path}: unknown sections {sorted(unknown)}; "
-            f"use {', '.join(PARAM_SECTIONS)}"
-        )
+        raise CliError(f"parameters file {path}: {exc}: fix the syntax") from exc
+    problems = param_problems(data)
+    if problems:
+        raise CliError(f"parameters file {path}: " + "; ".join(problems))
     return data
 
 
@@ -179,7 +186,11 @@ def settings_from_args(args: argparse.Namespace):
     defaults = VarSettings()
     stress_window = args.stress_window or v.get("stress_window")
     if stress_window:
-        stress_window = tuple(dt.date.fromisoformat(str(d)) for d in stress_window)
+        if (problem := window_problem(stress_window)) is not None:
+            raise CliError(f"stress window {[str(d) for d in stress_window]}: {problem}")
+        stress_window = tuple(
+            d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in stress_window
+        )
     try:
         var = VarSettings(
             confidence=_pick(args.var_confidence, v, "confidence", defaults.confidence),
@@ -242,17 +253,19 @@ def load_portfolio_or_exit(path: str, asof: dt.date, quiet: bool = False) -> Por
     """Load a portfolio; row errors and warnings go to stderr, valid rows are used."""
     from xmsim.upload.loader import load_portfolio
 
+    if Path(path).is_dir():
+        raise CliError(f"portfolio {path} is a folder: name the .csv or .xlsx file inside it")
     if not Path(path).is_file():
         raise CliError(f"portfolio file {path} not found")
     res = load_portfolio(path, asof=asof)
-    if not quiet:
-        for i in res.issues:
+    for i in res.issues:
+        if i.row is None or not quiet:  # --quiet never hides a file-level reason
             where = "file" if i.row is None else f"row {i.row}"
             col = f", column {i.column}" if i.column else ""
             val = f", value {i.value!r}" if i.value else ""
             print(f"{i.severity}: {where}{col}{val}: {i.message}", file=sys.stderr)
-        if res.issues:
-            print(res.summary(), file=sys.stderr)
+    if res.issues and not quiet:
+        print(res.summary(), file=sys.stderr)
     if not len(res.portfolio):
         raise CliError(f"{path}: no valid positions to margin")
     return res.portfolio
@@ -260,7 +273,11 @@ def load_portfolio_or_exit(path: str, asof: dt.date, quiet: bool = False) -> Por
 
 def write_output(text: str, out: str | None) -> None:
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            reason = "it is a folder" if Path(out).is_dir() else exc.strerror or str(exc)
+            raise CliError(f"cannot write {out} ({reason}): choose a writable file path") from exc
         print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

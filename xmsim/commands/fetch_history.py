@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     when.add_argument("--all", action="store_true", help="every year since 1990 (the default)")
     p.add_argument("--out", type=Path, metavar="FILE", help="where to write the CSV")
     p.add_argument("--url", help="download from this URL instead of the Treasury's")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds [30]")
+    p.add_argument(
+        "--timeout", type=_timeout, default=DEFAULT_TIMEOUT_S, help="seconds, 0 < t <= 3600 [30]"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -58,6 +61,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     url = args.url or treasury_url(args.year)
     out = args.out or Path(f"daily-treasury-par-yield-curve-rates_{args.year or 'all'}.csv")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+        print(
+            f"error: --url {url!r} is not an http(s) URL: give one such as "
+            "https://home.treasury.gov/...",
+            file=sys.stderr,
+        )
+        return 2
+    if out.is_dir():
+        print(f"error: --out {out} is a folder: name the file to write", file=sys.stderr)
+        return 2
     try:
         data = download(url, timeout=args.timeout, progress=not args.quiet)
     except urllib.error.HTTPError as exc:
@@ -86,6 +100,16 @@ def run(args: argparse.Namespace) -> int:
     for note in loaded.notes:
         print(f"  note: {note}")
     return 0
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"timeout {text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"timeout {text} must be in (0, 3600] seconds")
+    return value
 
 
 def download(url: str, *, timeout: float, progress: bool = True) -> bytes:

@@ -11,12 +11,10 @@ chooses which futures go into the cross-margin account. See :mod:`xmsim.optimize
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-import pandas as pd
-
 from xmsim import contracts
+from xmsim.commands._checks import nonnegative_int
 from xmsim.commands._common import (
     CliError,
     add_engine_arguments,
@@ -24,6 +22,7 @@ from xmsim.commands._common import (
     load_portfolio_or_exit,
     write_output,
 )
+from xmsim.report.safe import json_text
 
 MAX_TABLE_ROWS = 40
 """Allocation tables longer than this list only the positions not wholly in the account."""
@@ -44,7 +43,7 @@ def register(subparsers) -> None:
     h = p.add_argument_group("hedge")
     h.add_argument("--contracts", default="ZN", help="hedge contracts, comma-separated [ZN]")
     h.add_argument("--naive", default="ZN", help="contract of the DV01-neutral comparison [ZN]")
-    h.add_argument("--max-contracts", type=int, help="cap on the total contracts added")
+    h.add_argument("--max-contracts", type=nonnegative_int, help="cap on the total contracts added")
     h.add_argument(
         "--limit",
         action="append",
@@ -186,18 +185,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
-        text = json.dumps(result.to_dict(), indent=2, default=_json_default)
+        text = json_text(result.to_dict())
     else:
         text = hedge_table(result) if args.hedge else allocation_table(result)
     write_output(text, args.out)
     return 0
-
-
-def _json_default(value):
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")

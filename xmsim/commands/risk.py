@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import numpy as np
@@ -13,8 +12,10 @@ from xmsim.commands._common import (
     add_market_arguments,
     load_market,
     load_portfolio_or_exit,
+    read_params_file,
     write_output,
 )
+from xmsim.report.safe import csv_text, json_text
 
 TABLE_COLUMNS = ("row", "description", "quantity", "price", "market_value_usd", "dv01_usd",
                  "ctd_or_reference", "conversion_factor")  # fmt: skip
@@ -43,6 +44,7 @@ def risk_frame(portfolio, market):
 
 def main(args: argparse.Namespace) -> int:
     try:
+        read_params_file(args.params)  # risk uses no engine setting, but a bad file is an error
         market = load_market(args.history, args.asof)
         portfolio = load_portfolio_or_exit(args.portfolio, market.asof)
     except CliError as exc:
@@ -51,12 +53,12 @@ def main(args: argparse.Namespace) -> int:
     frame = risk_frame(portfolio, market)
     if args.format == "json":
         records = frame.replace({np.nan: None}).to_dict(orient="records")
-        text = json.dumps(
+        text = json_text(
             {"asof": market.asof.isoformat(), "curve": market.curve.label, "positions": records},
             indent=2,
         )
     elif args.format == "csv":
-        text = frame.to_csv(index=False)
+        text = csv_text(frame)
     else:
         shown = frame[list(TABLE_COLUMNS)].copy()
         total = {

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from xmsim.commands._blocks import margin_in_blocks, wants_blocks
+from xmsim.commands._checks import finite_float, fraction, nonnegative_float
 from xmsim.commands._common import (
     CliError,
     Progress,
@@ -22,6 +22,7 @@ from xmsim.commands._common import (
     settings_from_args,
     write_output,
 )
+from xmsim.report.safe import csv_text, json_text
 
 
 def register(subparsers) -> None:
@@ -43,25 +44,25 @@ def register(subparsers) -> None:
     )
     m.add_argument(
         "--legacy-margin-rate",
-        type=float,
+        type=finite_float,
         default=0.01,
         help="legacy internal margin rate (default 0.01, the source's example)",
     )
     m.add_argument(
         "--legacy-min-margin",
-        type=float,
+        type=finite_float,
         default=0.25,
         help="legacy minimum margin kept on offsets (default 0.25)",
     )
     m.add_argument(
         "--fallback-prior-applied",
-        type=float,
+        type=fraction,
         metavar="FRACTION",
         help="fallback mode: the prior day's applied percentage (0-1)",
     )
     m.add_argument(
         "--fallback-prior-combined",
-        type=float,
+        type=nonnegative_float,
         metavar="USD",
         help="fallback mode: the prior day's combined portfolio requirement",
     )
@@ -98,6 +99,13 @@ def build_simulator(args: argparse.Namespace, progress: Progress | None = None):
         raise CliError(f"SPAN parameters: {exc}") from exc
     if shown:
         span = dataclasses.replace(span, shown=shown)
+    window = var.stress_window
+    first, last = market.history.start, market.history.end
+    if window and (window[1] < first or window[0] > last):
+        raise CliError(
+            f"stress window {window[0]}..{window[1]} is outside the history ({first} to "
+            f"{last}): choose dates inside it, or drop --stress-window"
+        )
     config = RunConfig(
         arrangement=arrangement, var=var, span_params=span, ficc_model=ficc, cme_model=cme
     )
@@ -128,9 +136,13 @@ def main(args: argparse.Namespace) -> int:
     if args.legacy:
         from xmsim.arrangement.legacy import LegacySettings
 
-        legacy = sim.run(portfolio, details=False).legacy(
-            LegacySettings(margin_rate=args.legacy_margin_rate, min_margin=args.legacy_min_margin)
-        )
+        try:
+            settings = LegacySettings(
+                margin_rate=args.legacy_margin_rate, min_margin=args.legacy_min_margin
+            )
+        except ValueError as exc:
+            raise CliError(f"--legacy-margin-rate/--legacy-min-margin: {exc}") from exc
+        legacy = sim.run(portfolio, details=False).legacy(settings)
         extra["legacy"] = {
             "classes": legacy.to_frame().to_dict(orient="records"),
             "before_usd": legacy.before_usd, "reduction_usd": legacy.reduction_total_usd,
@@ -165,14 +177,14 @@ def main(args: argparse.Namespace) -> int:
             )
         extra["fallback"] = fb
     if args.format == "json":
-        text = json.dumps({**result.to_dict(), **extra}, indent=2)
+        text = json_text({**result.to_dict(), **extra})
     elif args.format == "csv":
         frame = result.to_frame()
         totals = {
             "account": "TOTAL",
             **{k: v for k, v in result.totals.items() if k in frame.columns},
         }
-        text = pd.concat([frame, pd.DataFrame([totals])], ignore_index=True).to_csv(index=False)
+        text = csv_text(pd.concat([frame, pd.DataFrame([totals])], ignore_index=True))
     else:
         from xmsim.report.text import arrangement_table
 

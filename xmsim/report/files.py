@@ -14,33 +14,10 @@ import numpy as np
 import pandas as pd
 
 from xmsim.report import figures as reporting
+from xmsim.report.safe import FORMULA_PREFIXES, csv_bytes, neutralise, neutralise_frame
 from xmsim.simulate import Simulation
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-"""A text cell starting with one of these is read as a formula by spreadsheets (OWASP CSV
-injection); such cells get a leading apostrophe. Numbers are never touched."""
-
-
-def neutralise(value: object) -> object:
-    """``'=1+1`` for ``=1+1``; any non-text value (numbers, dates, None) unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with text cells (and column names) neutralised; numeric columns untouched."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    return out
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV of a neutralised frame (no index)."""
-    return neutralise_frame(frame).to_csv(index=False).encode("utf-8")
+__all__ = ["FORMULA_PREFIXES", "csv_bytes", "html_report", "neutralise", "neutralise_frame"]
 
 
 def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
