@@ -31,9 +31,12 @@ PARAM_TYPES: dict[str, dict[str, str]] = {
         "floor_pct": "number", "addon_pct": "number",
     },
     "span": {"params": "text", "shown": "choice"},
-    "run": {"ficc_model": "choice", "cme_model": "choice"},
+    "run": {
+        "ficc_model": "choice", "cme_model": "choice", "cluster": "text", "block_size": "integer",
+    },
 }  # fmt: skip
-"""Every key of the parameters file by section, with its kind."""
+"""Every key of the parameters file by section, with its kind (a new setting adds its key here:
+until it does, the file rejects the key as unknown, which keeps typos from being ignored)."""
 
 
 def finite_float(text: str) -> float:
