@@ -37,6 +37,8 @@ class FProduct:
     member_ratio: float = 1.0
     delta: float = 1.0
     cc: str = ""
+    high_precision: bool = False  # risk arrays as 83/84 records (9(8) values)
+    scan_method: str = "01"
 
     @property
     def exchange(self) -> str:
@@ -148,7 +150,7 @@ def write_pa2(fx: Fixture) -> str:
                     r.num(b, b + 1, k + 1).num(b + 2, b + 3, tier).num(b + 4, b + 5, ratio)
                     r.put(b + 6, b + 6, side)
                 recs.append(str(r))
-            recs.append(str(Rec("S").put(3, 8, p.cc_code).put(9, 10, "01").num(11, 12, 1)))
+            recs.append(str(Rec("S").put(3, 8, p.cc_code).put(9, 10, p.scan_method).num(11, 12, 1)))
     recs.append(str(Rec("3").put(3, 8, "OTHER").put(9, 10, "10")))  # another product: skipped
     group = Rec("5").put(3, 5, "IRS")
     for k, p in enumerate(fx.products[:10]):
@@ -165,14 +167,17 @@ def write_pa2(fx: Fixture) -> str:
     recs += others[half:]
     for p in fx.products:
         for month, losses in p.months.items():
-            for rid, first, n in (("81", 0, 9), ("82", 9, 7)):
-                r = Rec(rid).put(3, 5, p.exchange).put(6, 15, p.file_code)
-                r.put(16, 25, p.file_code).put(26, 28, "FUT").num(30, 35, month)
+            width, digits, delta_at = (9, 8, 118) if p.high_precision else (6, 5, 97)
+            pair = ("83", "84") if p.high_precision else ("81", "82")
+            for rid, first, n in ((pair[0], 0, 9), (pair[1], 9, 7)):
+                r = Rec(rid, 160 if p.high_precision else 132).put(3, 5, p.exchange)
+                r.put(6, 15, p.file_code).put(16, 25, p.file_code).put(26, 28, "FUT")
+                r.num(30, 35, month)
                 for k in range(n):
-                    a = 55 + 6 * k
-                    r.num(a, a + 4, losses[first + k], sign=a + 5)
-                if rid == "82":
-                    r.num(97, 101, p.delta, 4, sign=102)
+                    a = 55 + width * k
+                    r.num(a, a + digits - 1, losses[first + k], sign=a + digits)
+                if rid == pair[1]:
+                    r.num(delta_at, delta_at + 4, p.delta, 4, sign=delta_at + 5)
                 recs.append(str(r))
             b = Rec("B").put(3, 5, p.exchange).put(6, 15, p.file_code).put(16, 18, "FUT")
             b.num(19, 24, month).num(53, 57, p.psr)

@@ -14,6 +14,7 @@ import pytest
 from tests.engines.span.spanfile_writer import (
     Fixture,
     FProduct,
+    Rec,
     cme_array,
     fixture_from_params,
     write_pa2,
@@ -21,7 +22,12 @@ from tests.engines.span.spanfile_writer import (
 )
 from xmsim.engines.span.files_convert import read_span_file
 from xmsim.engines.span.margin import SpanBook, span_margin
-from xmsim.engines.span.params_io import default_span_params, load_span_params, save_span_params
+from xmsim.engines.span.params_io import (
+    default_span_params,
+    load_span_params,
+    read_span_params,
+    save_span_params,
+)
 
 DEC, MAR = 202612, 202703
 # CME's scanning-spread example: per-contract arrays of ZB (outright 3,100) and ZN (1,600) as
@@ -331,8 +337,36 @@ def test_read_span_params_returns_the_load_notes_as_warnings(tmp_path):
     fx = Fixture([FProduct("ZN", {DEC: ZN_ARRAY, MAR: cme_array(1700)}, psr=1600)])
     path = tmp_path / "f.pa2"
     path.write_text(write_pa2(fx), encoding="latin-1")
-    from xmsim.engines.span.params_io import read_span_params
-
     params, warnings = read_span_params(path)
     assert params.products[0].psr_usd == 1700
     assert any("different scan ranges (202612 1600, 202703 1700)" in w for w in warnings)
+
+
+def test_high_precision_arrays_tiers_and_skipped_spreads_are_reported(tmp_path):
+    """83/84 records read like 81/82; tiered scanning (S), a flat-rate spread and a spread with
+    a leg outside the eligible contracts are named in the notes, not applied silently."""
+    zn = FProduct("ZN", {DEC: ZN_ARRAY}, psr=1600, high_precision=True, delta=0.5, scan_method="10")
+    zb = FProduct("ZB", {DEC: ZB_ARRAY}, psr=3100)
+    fx = Fixture([zn, zb], [(3, "01", 0.5, [("ZB", 1, "A"), ("ZN", 1, "A")])])
+    text = write_pa2(fx)
+    other_leg = str(
+        Rec("6").put(3, 5, "IRS").num(6, 9, 4).num(10, 16, 50, 4).put(17, 19, "CBT")
+        .put(21, 26, "17").num(27, 33, 1, 4).put(34, 34, "A").put(35, 37, "NYM")
+        .put(39, 44, "CL").num(45, 51, 1, 4).put(52, 52, "B").put(89, 90, "01")
+    )  # fmt: skip
+    flat = other_leg.replace("NYM CL    ", "CBT 21    ")
+    flat = flat[:100] + "F" + flat[101:]
+    path = tmp_path / "hp.pa2"
+    path.write_text(text + other_leg + "\r\n" + flat + "\r\n", encoding="latin-1")
+    data = read_span_file(path)
+    assert data.products["ZN"].months[DEC].losses == ZN_ARRAY
+    assert data.products["ZN"].months[DEC].delta == pytest.approx(0.5)
+    assert data.counts["83"] == data.counts["84"] == 1
+    notes = " | ".join(data.notes)
+    assert "legs ['NYM CL'] are not eligible contracts" in notes
+    assert "flat-rate credits are not modelled" in notes
+    params, warnings = read_span_params(path)
+    text_w = " | ".join(warnings)
+    assert "ZN: scanning method 10 (tiered) is not applied" in text_w
+    assert "legs ('ZB', 'ZN') on sides ['A', 'A'] is not modelled" in text_w
+    assert all(set(s.legs) != {"ZB", "ZN"} for s in params.inter_spreads)
