@@ -287,3 +287,27 @@ def test_positions_frame_is_the_risk_table_plus_leg_and_eligibility(market, sim_
     assert frame["dv01_usd"].tolist() == pytest.approx(plain["dv01_usd"].tolist())
     assert set(frame["leg"]) >= {"FICC (eligible)", "CME (eligible)", "FICC (ineligible)"}
     assert frame["eligibility"].str.contains("TIPS").any()
+
+
+@pytest.mark.parametrize("basis", ["own_leg", "sum_of_legs"])
+@pytest.mark.parametrize("arrangement", ["house", "customer"])
+def test_shown_savings_are_the_ones_the_rule_applied(market, basis, arrangement):
+    """applied = min(shown savings, cap), 0 if either <= 0, on every sample (the JSON's figures)."""
+    settings = ArrangementSettings(arrangement=arrangement, savings_basis=basis)
+    sim = Simulator(market, RunConfig(arrangement=settings))
+    for path in sorted(SAMPLES.glob("*.csv")):
+        pf = load_portfolio(path, asof=market.asof).portfolio
+        out = json.loads(json.dumps(sim.arrangement(pf).to_dict()))
+        for acc in out["accounts"]:
+            var, span = acc["var"], acc["span"]  # VaR stands for FICC, SPAN for CME
+            assert var["savings_basis"] == span["savings_basis"] == basis
+            own = {"var": var["ficc_leg"], "span": span["cme_leg"]}
+            for name, view in (("var", var), ("span", span)):
+                base = own[name] if basis == "own_leg" else view["ficc_leg"] + view["cme_leg"]
+                assert view["savings_base"] == pytest.approx(base, rel=1e-12)
+                want = 0.0 if base <= 0 else 1.0 - view["combined"] / base
+                assert view["savings"] == pytest.approx(want, rel=1e-12, abs=1e-15)
+            assert (acc["savings_ficc"], acc["savings_cme"]) == (var["savings"], span["savings"])
+            shown = (var["savings"], span["savings"])
+            want = 0.0 if min(shown) <= 0 else min(*shown, out["settings"]["cap"])
+            assert acc["applied"] == pytest.approx(want, abs=1e-15), (path.name, acc["account"])

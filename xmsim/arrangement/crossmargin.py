@@ -93,13 +93,21 @@ class ArrangementSettings:
 
 @dataclass(frozen=True, slots=True)
 class ModelView:
-    """One model's view of one combined portfolio [USD; savings a fraction, may be < 0]."""
+    """One model's view of one combined portfolio [USD; savings a fraction, may be < 0].
+
+    ``savings`` = 1 − combined / ``savings_base`` is the percentage the arrangement used for the
+    CCP this model stands for: ``savings_base`` is the standalone (``sum_of_legs``) or that
+    CCP's own leg (``own_leg``); ``savings_basis`` names which. A model standing for both CCPs
+    under ``own_leg`` shows FICC's (CME's is :attr:`AccountResult.savings_cme_model`).
+    """
 
     ficc_leg: float
     cme_leg: float
     standalone: float
     combined: float
     savings: float
+    savings_basis: str = SUM_OF_LEGS
+    savings_base: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +203,7 @@ def account_dict(a: AccountResult) -> dict:
     """One combined portfolio in the JSON layout of :meth:`ArrangementResult.to_dict`."""
     return {
         "account": a.account, "pot": a.pot, "var": asdict(a.var), "span": asdict(a.span),
+        "savings_ficc": a.savings_ficc_model, "savings_cme": a.savings_cme_model,
         "applied": a.applied, "reason": a.reason, "ficc_standalone": a.ficc_standalone,
         "cme_standalone": a.cme_standalone, "ficc_requirement": a.ficc_requirement,
         "cme_requirement": a.cme_requirement, "ineligible": [asdict(r) for r in a.ineligible],
@@ -209,9 +218,10 @@ def account_row(a: AccountResult) -> dict:
     return {
         "account": a.account, "pot": a.pot, "var_ficc_leg": a.var.ficc_leg,
         "var_cme_leg": a.var.cme_leg, "var_combined": a.var.combined,
-        "var_savings": a.var.savings, "span_ficc_leg": a.span.ficc_leg,
-        "span_cme_leg": a.span.cme_leg, "span_combined": a.span.combined,
-        "span_savings": a.span.savings, "applied": a.applied,
+        "var_savings": a.var.savings, "var_savings_base": a.var.savings_base,
+        "span_ficc_leg": a.span.ficc_leg, "span_cme_leg": a.span.cme_leg,
+        "span_combined": a.span.combined, "span_savings": a.span.savings,
+        "span_savings_base": a.span.savings_base, "applied": a.applied,
         "ficc_requirement": a.ficc_requirement, "cme_requirement": a.cme_requirement,
         "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
         "total_before": a.total_before, "total_after": a.total_after,
@@ -280,17 +290,22 @@ def assign_legs(
     return legs, tuple(rows)
 
 
-def _view(m: LegMargins, j: int) -> ModelView:
-    """One model's view of account ``j``."""
+def _view(m: LegMargins, j: int, basis: str, ccp: str | None) -> ModelView:
+    """One model's view of account ``j``, its savings on the ``basis`` of the CCP it stands
+    for (``ccp`` FICC or CME; None: it stands for neither, shown on the sum of legs)."""
     f, c, comb = float(m.ficc_leg[j]), float(m.cme_leg[j]), float(m.combined[j])
-    return ModelView(f, c, f + c, comb, savings_fraction(comb, f + c))
+    if basis == OWN_LEG and ccp is not None:
+        base = f if ccp == FICC else c
+    else:
+        basis, base = SUM_OF_LEGS, f + c
+    return ModelView(f, c, f + c, comb, savings_fraction(comb, base), basis, base)
 
 
 def ccp_savings(view: ModelView, basis: str, ccp: str) -> float:
     """The savings percentage a CCP derives from its model's view (``ccp`` = FICC or CME)."""
     if basis == OWN_LEG:
         return savings_fraction(view.combined, view.ficc_leg if ccp == FICC else view.cme_leg)
-    return view.savings
+    return savings_fraction(view.combined, view.standalone)
 
 
 def run_arrangement(
@@ -354,9 +369,10 @@ def account_results(
     """The arrangement's bookkeeping for combined portfolios ``names`` (pot ``kinds``) from
     both models' leg margins (``margins["var"]``, ``margins["span"]``, entries of shape
     (len(names),) [USD]) and each portfolio's ineligible rows."""
+    roles = {cme_model: CME, ficc_model: FICC}  # a model standing for both shows FICC's
     results = []
     for j, name in enumerate(names):  # per-account bookkeeping on already-computed arrays
-        views = {k: _view(m, j) for k, m in margins.items()}
+        views = {k: _view(m, j, settings.savings_basis, roles.get(k)) for k, m in margins.items()}
         s_ficc = ccp_savings(views[ficc_model], settings.savings_basis, FICC)
         s_cme = ccp_savings(views[cme_model], settings.savings_basis, CME)
         applied, reason = applied_percentage(s_ficc, s_cme, settings.cap)

@@ -31,7 +31,8 @@ def summary(result: ArrangementResult) -> dict[str, float]:
     (combined portfolios) and ``n_house_accounts`` / ``n_customer_accounts`` (the reading).
 
     One account: the account's own savings and applied percentage. Several accounts
-    (customer arrangement): savings weighted by each model's standalone margin and the
+    (customer arrangement): savings weighted by each view's savings base (the denominator the
+    savings basis used: standalone or the CCP's own leg), i.e. 1 − Σ combined / Σ base, and the
     *effective* applied reduction 1 − (FICC + CME after) / (FICC + CME standalone).
     """
     t = result.totals
@@ -55,11 +56,11 @@ def summary(result: ArrangementResult) -> dict[str, float]:
     else:
         s_f = weighted_mean(
             [a.savings_ficc_model for a in accounts],
-            [getattr(a, result.ficc_model).standalone for a in accounts],
+            [getattr(a, result.ficc_model).savings_base for a in accounts],
         )
         s_c = weighted_mean(
             [a.savings_cme_model for a in accounts],
-            [getattr(a, result.cme_model).standalone for a in accounts],
+            [getattr(a, result.cme_model).savings_base for a in accounts],
         )
         base = t["ficc_standalone"] + t["cme_standalone"]
         after = t["ficc_requirement"] + t["cme_requirement"]

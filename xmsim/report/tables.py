@@ -135,28 +135,26 @@ def _why(result: ArrangementResult) -> str:
 
 
 def views_frame(result: ArrangementResult) -> pd.DataFrame:
-    """FICC's view vs CME's view, numeric: legs, standalone, combined [USD] and savings [1]."""
+    """FICC's view vs CME's view, numeric: legs, standalone, combined, the savings base [USD]
+    and the savings [1] the chosen savings basis used (1 − combined / base)."""
     cols = {}
     for ccp, model in (("FICC", result.ficc_model), ("CME", result.cme_model)):
         views = [getattr(a, model) for a in result.accounts]
         f = sum(v.ficc_leg for v in views)
         c = sum(v.cme_leg for v in views)
         comb = sum(v.combined for v in views)
+        base = sum(v.savings_base for v in views)
         stand = f + c
         cols[f"{ccp}'s view ({MODEL_NAMES[model]})"] = [
-            f,
-            c,
-            stand,
-            comb,
-            stand - comb,
-            0.0 if stand <= 0 else 1.0 - comb / stand,
-        ]
+            f, c, stand, comb, stand - comb, base, 0.0 if base <= 0 else 1.0 - comb / base,
+        ]  # fmt: skip
     index = [
         "FICC leg alone",
         "CME leg alone",
         "Standalone (sum of legs)",
         "Combined portfolio",
         "Offset credit",
+        f"Savings base ({result.settings.savings_basis})",
         "Savings %",
     ]
     return pd.DataFrame(cols, index=pd.Index(index, name=""))
@@ -175,13 +173,9 @@ def accounts_frame(result: ArrangementResult, totals: bool = True) -> pd.DataFra
     frame = result.to_frame()
     if totals and len(frame) > 1:
         total = frame.select_dtypes("number").sum()
-        # savings of the total row: weighted by each model's standalone, like summary()
-        total["var_savings"] = weighted_mean(
-            frame.var_savings, frame.var_ficc_leg + frame.var_cme_leg
-        )
-        total["span_savings"] = weighted_mean(
-            frame.span_savings, frame.span_ficc_leg + frame.span_cme_leg
-        )
+        # savings of the total row: weighted by each view's savings base, like summary()
+        total["var_savings"] = weighted_mean(frame.var_savings, frame.var_savings_base)
+        total["span_savings"] = weighted_mean(frame.span_savings, frame.span_savings_base)
         total["applied"] = summary(result)["applied"]
         row = pd.DataFrame([{**total.to_dict(), "account": "ALL ACCOUNTS", "reason": "total"}])
         frame = pd.concat([frame, row], ignore_index=True)

@@ -51,7 +51,12 @@ def arrangement_table(result: ArrangementResult, max_accounts: int = 50) -> str:
             ["CME leg (USD)", usd(a.var.cme_leg), usd(a.span.cme_leg)],
             ["standalone = sum of legs", usd(a.var.standalone), usd(a.span.standalone)],
             ["combined portfolio", usd(a.var.combined), usd(a.span.combined)],
-            ["savings", pct(a.var.savings), pct(a.span.savings)],
+            [
+                f"savings base ({s.savings_basis})",
+                usd(a.var.savings_base),
+                usd(a.span.savings_base),
+            ],
+            ["savings = 1 - combined / base", pct(a.var.savings), pct(a.span.savings)],
         ]
         parts += ["Each model's view", _grid(["", "VaR (FICC-like)", "SPAN (CME-like)"], rows), ""]
         parts += [
