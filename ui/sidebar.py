@@ -82,11 +82,13 @@ def _arrangement() -> None:
     sb.header("Arrangement")
     sb.radio(
         "Arrangement",
-        ("house", "customer"),
+        ("auto", "house", "customer"),
         key="arr",
         horizontal=True,
-        help="House: all positions form one combined portfolio. Customer: each account "
-        "is its own combined portfolio (gross, no offset between customers).",
+        help="Auto: HOUSE (or empty) accounts form one house combined portfolio and every "
+        "other account is its own customer combined portfolio. House: all positions form one "
+        "combined portfolio. Customer: each account is its own combined portfolio (gross, no "
+        "offset between customers).",
     )
     sourced("FAQ Q6: house = one combined portfolio; customer = account by account.", sb)
     sb.slider("Cap on the applied percentage (%)", 0, 100, key="cap", step=5)

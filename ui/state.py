@@ -13,7 +13,7 @@ SOURCES = ("Sample", "Upload file", "Paste text")
 DEFAULTS = {
     "src": "Sample",
     "sample": "basis_trade",
-    "arr": "house",
+    "arr": "auto",
     "asof": DEFAULT_ASOF.isoformat(),
     "cap": 80,
     "basis": "sum_of_legs",

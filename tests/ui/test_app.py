@@ -57,7 +57,7 @@ def _expected(result) -> dict[str, str]:
     return {label: value for _, label, value in reporting.headline(result)}
 
 
-def _simulator(arrangement: str = "house") -> Simulator:
+def _simulator(arrangement: str = "auto") -> Simulator:
     config = RunConfig(arrangement=ArrangementSettings(arrangement=arrangement))
     return Simulator(default_market(), config)
 
@@ -128,7 +128,7 @@ def test_bad_paste_shows_errors_and_keeps_valid_rows():
 def test_switching_house_and_customer_matches_the_library_and_cli():
     path = _sample("customer_book")
     portfolio = load_portfolio(path, asof=SAMPLE_ASOF).portfolio
-    at = _app(sample="customer_book")
+    at = _app(sample="customer_book", arr="house")
     at.run()
     house = _metrics(at)
     assert house == {**house, **_expected(_simulator("house").arrangement(portfolio))}

@@ -29,7 +29,7 @@ def render() -> None:
     chosen = c1.multiselect("Hedge contracts", list(contract_codes()), key="opt_codes")
     cap = c2.number_input("Max contracts (0 = no limit)", 0, 1_000_000, key="opt_max")
     account = None
-    if simulator.config.arrangement.arrangement == "customer" and len(portfolio.accounts) > 1:
+    if simulator.config.arrangement.arrangement != "house" and len(portfolio.accounts) > 1:
         account = c3.selectbox("Account to hedge", portfolio.accounts, key="opt_account")
     if not chosen or not st.toggle("Run the optimiser", key="opt_on"):
         return

@@ -39,7 +39,7 @@ def render() -> None:
             "both then apply the lower savings percentage to their own leg."
         )
     right.plotly_chart(figs["Waterfall"], width="stretch")
-    if result.settings.arrangement == "customer":
+    if len(result.accounts) > 1:
         accounts_table(result)
     _charts(sim, figs)
     _ineligible(result)

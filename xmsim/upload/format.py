@@ -57,20 +57,23 @@ def contract_list() -> str:
 COLUMNS: tuple[Column, ...] = (
     Column("account", "optional", "Account or customer; empty = HOUSE. Under the default `auto` "
            "reading HOUSE accounts form one house combined portfolio and each other account is "
-           "margined on its own.", "CUST_A", ("acct", "customer", "client", "book")),
+           "margined on its own.", "CUST_A", ("acct", "customer", "client", "book", "accountid",
+           "accountnumber", "accountno", "acctid", "customerid", "clientid")),
     Column("product", "all rows", "UST, REPO (cash borrower: delivers the bond now, buys it back "
            "at end_date), REVERSE_REPO or FUTURE; TIPS, STRIPS, BILL, AGENCY, MBS and OPTION are "
            "accepted and shown as ineligible.", "UST", ("type", "producttype", "instrument")),
     Column("quantity", "all rows", "Cash: face [USD], negative = short. REPO / REVERSE_REPO: "
            "collateral face [USD], positive. FUTURE: contracts, negative = short. Accepts "
            "1,000,000 / 1e6 / (5) / 250k / 5mm / 2bn.", "10,000,000",
-           ("qty", "face", "notional", "amount", "position", "par", "contracts")),
+           ("qty", "face", "notional", "amount", "position", "par", "contracts", "parvalue",
+            "facevalue", "faceamount", "paramount", "quantityheld")),
     Column("coupon", "UST, REPO, REVERSE_REPO", "Annual coupon [%], 0 to 20.", "4.25",
-           ("cpn", "couponpct", "couponrate")),
+           ("cpn", "couponpct", "couponrate", "coupon%", "couponrate%")),
     Column("maturity", "UST, REPO, REVERSE_REPO", "Maturity date: 2034-11-15, 11/15/2034, "
            "15-Nov-2034 or an Excel date; must be after the as-of date.", "2034-11-15",
-           ("maturitydate", "mat")),
-    Column("cusip", "optional", "9-character CUSIP; the check digit is verified.", "91282CLF6"),
+           ("maturitydate", "mat", "maturitydt", "matdate", "maturesdate")),
+    Column("cusip", "optional", "9-character CUSIP; the check digit is verified.", "91282CLF6",
+           ("security", "securityid", "cusipnumber", "cusipno", "cusipid")),
     Column("issue_date", "optional", "Original issue date (futures deliverability).",
            "2024-08-15", ("issue", "dateddate")),
     Column("price", "optional", "Clean price [per 100 face], decimal or 32nds (99-16+, "
@@ -88,10 +91,10 @@ COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 
 TEMPLATE_CSV = """\
 account,product,quantity,coupon,maturity,cusip,issue_date,price,end_date,contract,expiry,label
-HOUSE,UST,"10,000,000",3.875,2034-08-15,91282CLF6,2024-08-15,96-08+,,,,10y note long
-HOUSE,REPO,"10,000,000",3.875,2034-08-15,,,,2026-08-31,,,financing of the 10y note
-HOUSE,REVERSE_REPO,"5,000,000",4.625,2055-02-15,,,,2026-08-14,,,bond borrowed to go short
-HOUSE,UST,"-5,000,000",4.625,2055-02-15,,,,,,,30y bond short
+HOUSE,UST,"10,000,000",3.875,2034-08-15,91282CLF6,2024-08-15,96-08+,,,,10y note held outright
+HOUSE,REPO,"10,000,000",4.25,2030-06-30,,,,2026-08-31,,,5y note bought and financed: one row
+HOUSE,REVERSE_REPO,"5,000,000",4.625,2055-02-15,,,,2026-08-14,,,30y bond borrowed and sold: one row
+HOUSE,UST,"-2,000,000",4.5,2036-05-15,,,,,,,20y bond short (delivery not financed here)
 HOUSE,FUTURE,-95,,,,,,,ZN,2026-12,10y futures hedge
 HOUSE,FUTURE,20,,,,,,,,SR3Z6,SOFR strip
 CUST_A,TIPS,"2,000,000",2.125,2035-01-15,,,,,,,ineligible: TIPS
@@ -101,7 +104,9 @@ CUST_A,AGENCY,"1,000,000",4.5,2033-06-15,,,,,,,ineligible: agency
 CUST_A,MBS,"2,000,000",5.5,2054-09-01,,,,,,,ineligible: MBS
 CUST_A,OPTION,10,,,,,,,ZN,2026-12,ineligible: option on ZN
 """
-"""A downloadable template: one example row of each product."""
+"""A downloadable template: one example row of each product. A financed long is one REPO row and
+a borrowed-and-sold short one REVERSE_REPO row (their close legs carry the exposure, METHODOLOGY
+§4); a UST row next to either would count the position twice."""
 
 SAMPLES: tuple[tuple[str, str], ...] = (
     ("basis_trade", "Long ~$100mm 10-year notes financed in repo, short ZN Dec-26 DV01-neutral: "
