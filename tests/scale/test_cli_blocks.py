@@ -105,3 +105,12 @@ def test_account_progress_shows_done_total_and_rate(monkeypatch):
     quiet = AccountProgress(10, enabled=True, after=3600.0)  # short runs show nothing
     quiet.add(10)
     assert buf.getvalue() == text
+
+
+def test_row_limit_is_settable_with_a_clear_message(tmp_path, capsys):
+    path = tmp_path / "three.csv"
+    path.write_text((SAMPLES / "basis_trade.csv").read_text())  # 2 positions
+    code = cli.main(["run", str(path), "--max-rows", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "more than 1 rows" in err and "--max-rows" in err
+    assert cli.main(["run", str(path), "--max-rows", "2", "--quiet"]) == 0

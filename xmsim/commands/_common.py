@@ -130,6 +130,18 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
         "positions, --cluster and --format jsonl always run block by block",
     )
     g.add_argument(
+        "--max-rows",
+        type=positive_int,
+        metavar="N",
+        help="largest portfolio file accepted [rows] (default 200,000)",
+    )
+    g.add_argument(
+        "--max-mb",
+        type=positive_int,
+        metavar="N",
+        help="largest portfolio file accepted [MB] (default 50)",
+    )
+    g.add_argument(
         "--cluster",
         metavar="local[:N]|tcp://HOST:PORT",
         help="run the account blocks on a Dask LocalCluster of N workers, or on the Dask "
@@ -249,15 +261,22 @@ def load_market(history_path: str | None, asof: dt.date | None, quiet: bool = Fa
         raise CliError(str(exc)) from exc
 
 
-def load_portfolio_or_exit(path: str, asof: dt.date, quiet: bool = False) -> Portfolio:
-    """Load a portfolio; row errors and warnings go to stderr, valid rows are used."""
+def load_portfolio_or_exit(
+    path: str, asof: dt.date, quiet: bool = False, args: argparse.Namespace | None = None
+) -> Portfolio:
+    """Load a portfolio; row errors and warnings go to stderr, valid rows are used.
+    ``args.max_rows`` / ``args.max_mb`` (when given) raise the loader's file limits."""
     from xmsim.upload.loader import load_portfolio
 
     if Path(path).is_dir():
         raise CliError(f"portfolio {path} is a folder: name the .csv or .xlsx file inside it")
     if not Path(path).is_file():
         raise CliError(f"portfolio file {path} not found")
-    res = load_portfolio(path, asof=asof)
+    max_mb = getattr(args, "max_mb", None)
+    res = load_portfolio(
+        path, asof=asof, max_rows=getattr(args, "max_rows", None),
+        max_bytes=max_mb * 2**20 if max_mb else None,
+    )  # fmt: skip
     for i in res.issues:
         if i.row is None or not quiet:  # --quiet never hides a file-level reason
             where = "file" if i.row is None else f"row {i.row}"

@@ -119,7 +119,7 @@ def main(args: argparse.Namespace) -> int:
     progress = Progress(4)
     try:
         market, sim = build_simulator(args, progress)
-        portfolio = load_portfolio_or_exit(args.portfolio, market.asof, quiet=args.quiet)
+        portfolio = load_portfolio_or_exit(args.portfolio, market.asof, args.quiet, args)
         progress.step(f"{len(portfolio)} positions, {len(portfolio.accounts)} accounts")
         extras = args.legacy or args.fallback_prior_applied is not None
         if wants_blocks(args, portfolio):

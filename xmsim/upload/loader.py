@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,23 @@ __all__ = [
     "sample_paths",
 ]
 
+
+class Limits(NamedTuple):
+    """File-level limits of one load [rows, bytes]."""
+
+    max_rows: int
+    max_bytes: int
+
+    @property
+    def mb(self) -> int:
+        return self.max_bytes // 2**20
+
+    @property
+    def advice(self) -> str:
+        return ("split the portfolio, or raise the limit (run --max-rows N / --max-mb N; the "
+                "command line margins large books block by block)")  # fmt: skip
+
+
 _HEADER_SCAN_ROWS = 20  # a title block above the header is tolerated within this many rows
 
 # ---------------------------------------------------------------------------- files
@@ -121,16 +139,16 @@ def _sniff_delimiter(text: str) -> str:
     return delimiter
 
 
-def _records_from_text(text: str) -> list:
-    if len(text) > MAX_BYTES:
-        raise CellError(f"the text is larger than {MAX_BYTES // 2**20} MB: split the portfolio")
+def _records_from_text(text: str, lim: Limits) -> list:
+    if len(text) > lim.max_bytes:
+        raise CellError(f"the text is larger than {lim.mb} MB: {lim.advice}")
     check_text(text)
     text = text.lstrip("\ufeff")
     delimiter = _sniff_delimiter(text)
     head = [(n, split_line(line, delimiter)) for n, line in enumerate(text.splitlines()[:40], 1)]
     at = _find_header([rec for rec in head if any(not is_empty(c) for c in rec[1])])
     width = len(head[at][1]) if at is not None else None
-    limit = MAX_ROWS + _HEADER_SCAN_ROWS + 1
+    limit = lim.max_rows + _HEADER_SCAN_ROWS + 1
     return list(iter_records(text, delimiter=delimiter, width=width, max_records=limit))
 
 
@@ -139,7 +157,7 @@ def _is_portfolio_header(cells: list) -> bool:
     return {"product", "quantity"} <= known
 
 
-def _records_from_xlsx(data: bytes) -> list:
+def _records_from_xlsx(data: bytes, lim: Limits) -> list:
     """Rows of the first sheet whose header names product and quantity (else the first sheet
     with any known column, else the first sheet), read up to the row limit."""
     book = Workbook(data)
@@ -154,40 +172,40 @@ def _records_from_xlsx(data: bytes) -> list:
         filled = [rec for rec in head if any(not is_empty(c) for c in rec[1])]
         at = _find_header(filled)
         if at is not None and _is_portfolio_header(filled[at][1]):
-            return _take_rows(head, rows)
+            return _take_rows(head, rows, lim)
         if chosen is None and (at is not None or part == book.sheets[-1][1]):
             chosen = part
-    return _take_rows([], book.rows(chosen or book.sheets[0][1]))
+    return _take_rows([], book.rows(chosen or book.sheets[0][1]), lim)
 
 
-def _take_rows(head: list, rows) -> list:
+def _take_rows(head: list, rows, lim: Limits) -> list:
     records = list(head)
-    limit = MAX_ROWS + _HEADER_SCAN_ROWS + 1
+    limit = lim.max_rows + _HEADER_SCAN_ROWS + 1
     for record in rows:
         if any(not is_empty(c) for c in record[1]):
             records.append(record)
             if len(records) > limit:
-                raise CellError(f"more than {MAX_ROWS:,} rows: split the portfolio")
+                raise CellError(f"more than {lim.max_rows:,} rows: {lim.advice}")
     return records
 
 
-def _records_from_bytes(data: bytes, filename: str | None) -> list:
-    if len(data) > MAX_BYTES:
-        raise CellError(f"the file is larger than {MAX_BYTES // 2**20} MB: split the portfolio")
+def _records_from_bytes(data: bytes, filename: str | None, lim: Limits) -> list:
+    if len(data) > lim.max_bytes:
+        raise CellError(f"the file is larger than {lim.mb} MB: {lim.advice}")
     suffix = Path(filename).suffix.lower() if filename else ""
     if data[:4] == b"PK\x03\x04":
-        return _records_from_xlsx(data)
+        return _records_from_xlsx(data, lim)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise CellError("old Excel .xls files are not read: save the sheet as .xlsx or .csv")
     if suffix in (".xlsx", ".xlsm"):
         raise CellError(f"the file is named {suffix} but is not an Excel workbook: save it again")
-    return _records_from_text(decode(data))
+    return _records_from_text(decode(data), lim)
 
 
-def _records_from_frame(frame: pd.DataFrame) -> list[tuple[int, list]]:
-    if len(frame) > MAX_ROWS:
+def _records_from_frame(frame: pd.DataFrame, lim: Limits) -> list[tuple[int, list]]:
+    if len(frame) > lim.max_rows:
         raise CellError(
-            f"{len(frame):,} rows is beyond the {MAX_ROWS:,}-row limit: split the portfolio"
+            f"{len(frame):,} rows is beyond the {lim.max_rows:,}-row limit: {lim.advice}"
         )
     rows = frame.astype(object).itertuples(index=False, name=None)
     records = [(1, [str(c) for c in frame.columns])]
@@ -211,11 +229,11 @@ def _looks_like_path(text: str) -> bool:
         return False
 
 
-def _records_from_source(source: object, filename: str | None) -> tuple[list, bool]:
+def _records_from_source(source: object, filename: str | None, lim: Limits) -> tuple[list, bool]:
     if isinstance(source, pd.DataFrame):
-        return _records_from_frame(source), True
+        return _records_from_frame(source, lim), True
     if isinstance(source, str) and not _looks_like_path(source):
-        return _records_from_text(source), False
+        return _records_from_text(source, lim), False
     if not isinstance(source, bytes | bytearray | memoryview | str | Path) and not hasattr(
         source, "read"
     ):
@@ -226,11 +244,11 @@ def _records_from_source(source: object, filename: str | None) -> tuple[list, bo
             source.seek(0)  # re-reading an upload widget's buffer starts from the top
         first = source.read(0)
         if isinstance(first, str):
-            return _records_from_text(source.read(MAX_BYTES + 1)), False
+            return _records_from_text(source.read(lim.max_bytes + 1), lim), False
     elif isinstance(source, str | Path):
         filename = filename or Path(source).name
-    data = read_source(source, max_bytes=MAX_BYTES, what="portfolio file")
-    return _records_from_bytes(data, str(filename) if filename else None), False
+    data = read_source(source, max_bytes=lim.max_bytes, what="portfolio file")
+    return _records_from_bytes(data, str(filename) if filename else None, lim), False
 
 
 def _warning(
@@ -239,7 +257,7 @@ def _warning(
     return RowIssue(row, column, value, message, WARNING)
 
 
-def _load_records(records: list, asof: dt.date, fixed_header: bool) -> LoadResult:
+def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits) -> LoadResult:
     problems = [
         RowIssue(r.line, None, show_cell(r.text), r.message, ERROR)
         for r in records
@@ -297,8 +315,8 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool) -> LoadResul
     data = records[at + 1 :]
     if not data:
         raise CellError("no positions below the header row: add one row per position")
-    if len(data) > MAX_ROWS:
-        raise CellError(f"more than {MAX_ROWS:,} rows: split the portfolio into smaller files")
+    if len(data) > lim.max_rows:
+        raise CellError(f"more than {lim.max_rows:,} rows: {lim.advice}")
     unnamed = [i for i, name in enumerate(header) if is_empty(name)]
     stray: list[int] = []
     positions: list[Position] = []
@@ -342,7 +360,14 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool) -> LoadResul
 # ---------------------------------------------------------------------------- public API
 
 
-def load_portfolio(source: object, *, asof: dt.date, filename: str | None = None) -> LoadResult:
+def load_portfolio(
+    source: object,
+    *,
+    asof: dt.date,
+    filename: str | None = None,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> LoadResult:
     """Load a portfolio upload and report every problem.
 
     Parameters
@@ -352,6 +377,8 @@ def load_portfolio(source: object, *, asof: dt.date, filename: str | None = None
         text of a table. CSV vs XLSX is decided by magic bytes, then by the file name.
     asof : the valuation date; matured bonds and expired futures are errors.
     filename : the upload's name, when ``source`` is bytes or a file object.
+    max_rows, max_bytes : the file-level limits [rows, bytes] (default :data:`MAX_ROWS`,
+        :data:`MAX_BYTES`); a larger file is one clear issue naming the limit.
 
     Returns
     -------
@@ -363,8 +390,9 @@ def load_portfolio(source: object, *, asof: dt.date, filename: str | None = None
         raise TypeError(f"asof must be a datetime.date, got {type(asof).__name__}")
     asof = asof.date() if isinstance(asof, dt.datetime) else asof
     try:
-        records, fixed_header = _records_from_source(source, filename)
-        return _load_records(records, asof, fixed_header)
+        lim = Limits(max_rows or MAX_ROWS, max_bytes or MAX_BYTES)
+        records, fixed_header = _records_from_source(source, filename, lim)
+        return _load_records(records, asof, fixed_header, lim)
     except (CellError, TableError) as exc:
         return LoadResult(Portfolio(), (RowIssue(None, None, "", str(exc), ERROR),))
 
@@ -376,6 +404,7 @@ def load_portfolio_text(text: str, *, asof: dt.date) -> LoadResult:
     if not isinstance(asof, dt.date):
         raise TypeError(f"asof must be a datetime.date, got {type(asof).__name__}")
     try:
-        return _load_records(_records_from_text(text), asof, False)
+        lim = Limits(MAX_ROWS, MAX_BYTES)
+        return _load_records(_records_from_text(text, lim), asof, False, lim)
     except (CellError, TableError) as exc:
         return LoadResult(Portfolio(), (RowIssue(None, None, "", str(exc), ERROR),))
