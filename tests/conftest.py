@@ -25,3 +25,14 @@ def shared_history_path() -> Path:
             pytest.fail(message + " (XMSIM_REQUIRE_SHARED_DATA is set)")
         pytest.skip(message)
     return SHARED_HISTORY
+
+
+def shared_file(name: str) -> Path:
+    """Path of a real series in ../shared/data (``name``); skip (or fail under CI) when absent."""
+    path = SHARED_HISTORY.parent / name
+    if not path.is_file():
+        message = f"real series not found at {path}"
+        if _require("XMSIM_REQUIRE_SHARED_DATA"):
+            pytest.fail(message + " (XMSIM_REQUIRE_SHARED_DATA is set)")
+        pytest.skip(message)
+    return path

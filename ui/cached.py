@@ -45,7 +45,7 @@ def market(history_key: str, asof: dt.date, _history=None):
         embedded = default_market()
         if asof == embedded.asof:
             return embedded
-        return market_from_history(embedded.history, asof)
+        return market_from_history(embedded.history, asof, embedded.basis)
     return market_from_history(_history, asof)
 
 

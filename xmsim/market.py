@@ -113,13 +113,66 @@ class YieldHistory:
         return ParCurve(day, self.yields[idx], f"{self.source}, curve of {self.dates[idx]}")
 
 
+BASIS_FACTORS: tuple[str, ...] = ("SOFR", "EFFR")
+"""The overnight-rate basis factors of the VaR model: SOFR (SR3, SR1) and fed funds (ZQ)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OvernightSeries:
+    """A daily overnight-rate series (SOFR or the effective fed funds rate).
+
+    dates : ascending, ``datetime64[D]``, shape (n_days,); rates : [decimal], shape (n_days,).
+    """
+
+    name: str
+    dates: np.ndarray
+    rates: np.ndarray
+    source: str
+
+    def __post_init__(self) -> None:
+        if self.name not in BASIS_FACTORS:
+            raise ValueError(f"overnight series must be one of {BASIS_FACTORS}, got {self.name}")
+        dates, rates = readonly(self.dates, dtype="datetime64[D]"), readonly(self.rates)
+        if dates.shape != rates.shape or not np.all(np.isfinite(rates)):
+            raise ValueError("overnight series needs one finite rate per date")
+        if dates.size > 1 and not np.all(np.diff(dates) > np.timedelta64(0, "D")):
+            raise ValueError("overnight series dates must be strictly ascending")
+        object.__setattr__(self, "dates", dates)
+        object.__setattr__(self, "rates", rates)
+
+
+@dataclass(frozen=True, slots=True)
+class BasisHistory:
+    """Overnight rate minus the Treasury 1-month par yield, on a yield history's dates.
+
+    levels : [decimal], shape (n_days, n_basis) in :data:`BASIS_FACTORS` order, NaN where the
+        series has no value (before it starts, or no data loaded for that factor).
+    source : human label (what was loaded, or "synthetic ..."); synthetic : generated, not
+        observed.
+    """
+
+    dates: np.ndarray
+    levels: np.ndarray
+    source: str
+    synthetic: bool = False
+
+    def __post_init__(self) -> None:
+        dates, levels = readonly(self.dates, dtype="datetime64[D]"), readonly(self.levels)
+        if levels.shape != (dates.size, len(BASIS_FACTORS)):
+            raise ValueError(f"basis levels must be (n_days, {len(BASIS_FACTORS)})")
+        object.__setattr__(self, "dates", dates)
+        object.__setattr__(self, "levels", levels)
+
+
 @dataclass(frozen=True, slots=True)
 class Market:
-    """Everything the engines need from the market: the valuation curve and the history."""
+    """Everything the engines need from the market: the valuation curve, the history and,
+    where known, the SOFR / fed funds–Treasury basis on the history's dates."""
 
     curve: ParCurve
     history: YieldHistory
     notes: tuple[str, ...] = field(default=())
+    basis: BasisHistory | None = None
 
     @property
     def asof(self) -> dt.date:

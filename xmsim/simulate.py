@@ -74,6 +74,7 @@ class RunConfig:
             "var_stress_window": [d.isoformat() for d in v.stress_window]
             if v.stress_window else None,
             "var_mode": v.mode, "var_floor_pct": v.floor_pct, "var_addon_pct": v.addon_pct,
+            "var_basis_vol_scale": v.basis_vol_scale,
             "span_params": span.label, "span_shown": span.shown,
             "span_initial_multiplier": span.initial_multiplier,
         }  # fmt: skip

@@ -28,7 +28,7 @@ PARAM_TYPES: dict[str, dict[str, str]] = {
     "var": {
         "confidence": "number", "horizon_days": "integer", "lookback_years": "number",
         "stress": "boolean", "stress_window": "window", "mode": "choice",
-        "floor_pct": "number", "addon_pct": "number",
+        "floor_pct": "number", "addon_pct": "number", "basis_vol_scale": "number",
     },
     "span": {"params": "text", "shown": "choice"},
     "run": {

@@ -45,6 +45,18 @@ def add_market_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: the embedded synthetic history calibrated to 1990-2024)",
     )
     g.add_argument(
+        "--sofr",
+        metavar="FILE",
+        help="SOFR daily rates, FRED or New York Fed CSV, for the SOFR–Treasury basis of SR3/SR1 "
+        "(needs --history; default: the embedded synthetic basis)",
+    )
+    g.add_argument(
+        "--effr",
+        metavar="FILE",
+        help="effective fed funds daily rates (FRED DFF/EFFR or New York Fed CSV) for ZQ's "
+        "fed funds–Treasury basis (needs --history)",
+    )
+    g.add_argument(
         "--params",
         metavar="FILE",
         help="TOML/JSON parameters file with [arrangement], [var], [span], [run] "
@@ -82,6 +94,12 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
         "--var-addon-pct",
         type=nonnegative_float,
         help="add-on, %% of gross position size (ASSUMED placeholder; default off)",
+    )
+    g.add_argument(
+        "--basis-vol-scale",
+        type=nonnegative_float,
+        help="scale of the SOFR / fed funds–Treasury basis changes (ASSUMED model; default 1, "
+        "0 = futures move with Treasuries only)",
     )
     s = parser.add_argument_group("SPAN model (CME-like)")
     s.add_argument(
@@ -215,6 +233,9 @@ def settings_from_args(args: argparse.Namespace):
             mode=_pick(args.var_mode, v, "mode", defaults.mode),
             floor_pct=_pick(args.var_floor_pct, v, "floor_pct", 0.0),
             addon_pct=_pick(args.var_addon_pct, v, "addon_pct", 0.0),
+            basis_vol_scale=_pick(
+                getattr(args, "basis_vol_scale", None), v, "basis_vol_scale", 1.0
+            ),
         )
         arrangement = ArrangementSettings(
             cap=_pick(args.cap, a, "cap", 0.8),
@@ -230,16 +251,27 @@ def settings_from_args(args: argparse.Namespace):
     return arrangement, var, span, shown, ficc, cme
 
 
-def load_market(history_path: str | None, asof: dt.date | None, quiet: bool = False) -> Market:
-    """The embedded default market, or a market from a history file at ``asof``; the history's
-    skipped rows are printed as warnings (unless ``quiet``)."""
+def load_market(
+    history_path: str | None,
+    asof: dt.date | None,
+    quiet: bool = False,
+    overnight: tuple[str, ...] = (),
+) -> Market:
+    """The embedded default market, or a market from a history file at ``asof`` with the basis
+    of the ``overnight`` SOFR / EFFR files; skipped rows are printed as warnings (unless
+    ``quiet``)."""
     from xmsim.marketdata.defaults import default_market, market_from_history
 
     if not history_path:
+        if overnight:
+            raise CliError(
+                "--sofr/--effr need a real Treasury history (--history FILE): the embedded "
+                "history is synthetic, so it carries a synthetic basis"
+            )
         market = default_market()
         if asof is not None and asof != market.asof:
             try:
-                return market_from_history(market.history, asof)
+                return market_from_history(market.history, asof, market.basis)
             except ValueError as exc:
                 raise CliError(str(exc)) from exc
         return market
@@ -255,8 +287,39 @@ def load_market(history_path: str | None, asof: dt.date | None, quiet: bool = Fa
     for note in loaded.notes:
         if "skipped" in note and not quiet:
             print(f"warning: history: {note}", file=sys.stderr)
+    basis = _load_basis(history, overnight, quiet)
     try:
-        return market_from_history(history, asof or history.end)
+        return market_from_history(history, asof or history.end, basis)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def overnight_paths(args: argparse.Namespace) -> tuple[str, ...]:
+    """The --sofr / --effr files given, in that order."""
+    return tuple(p for p in (getattr(args, "sofr", None), getattr(args, "effr", None)) if p)
+
+
+def _load_basis(history, paths: tuple[str, ...], quiet: bool):
+    """The basis from the overnight files on the history's dates (None without files)."""
+    if not paths:
+        return None
+    from xmsim.marketdata.basis import basis_from_series
+    from xmsim.marketdata.overnight import read_overnight
+
+    series = []
+    for path in paths:
+        try:
+            loaded = read_overnight(path)
+        except FileNotFoundError as exc:
+            raise CliError(f"overnight-rate file {path} not found") from exc
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        for note in loaded.notes:
+            if "skipped" in note and not quiet:
+                print(f"warning: overnight rates: {note}", file=sys.stderr)
+        series.append(loaded.series)
+    try:
+        return basis_from_series(history, series)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
 

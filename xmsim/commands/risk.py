@@ -12,6 +12,7 @@ from xmsim.commands._common import (
     add_market_arguments,
     load_market,
     load_portfolio_or_exit,
+    overnight_paths,
     read_params_file,
     write_output,
 )
@@ -45,7 +46,7 @@ def risk_frame(portfolio, market):
 def main(args: argparse.Namespace) -> int:
     try:
         read_params_file(args.params)  # risk uses no engine setting, but a bad file is an error
-        market = load_market(args.history, args.asof)
+        market = load_market(args.history, args.asof, overnight=overnight_paths(args))
         portfolio = load_portfolio_or_exit(args.portfolio, market.asof)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -19,6 +19,7 @@ from xmsim.commands._common import (
     add_scale_arguments,
     load_market,
     load_portfolio_or_exit,
+    overnight_paths,
     settings_from_args,
     write_output,
 )
@@ -85,7 +86,7 @@ def build_simulator(args: argparse.Namespace, progress: Progress | None = None):
 
     arrangement, var, span_choice, shown, ficc, cme = settings_from_args(args)
     quiet = getattr(args, "quiet", False)
-    market = load_market(args.history, args.asof, quiet=quiet)
+    market = load_market(args.history, args.asof, quiet=quiet, overnight=overnight_paths(args))
     if progress:
         progress.step("market ready")
     try:

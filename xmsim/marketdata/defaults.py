@@ -23,7 +23,8 @@ from functools import cache
 
 import numpy as np
 
-from xmsim.market import TENOR_YEARS, TENORS, Market, ParCurve, YieldHistory
+from xmsim.market import TENOR_YEARS, TENORS, BasisHistory, Market, ParCurve, YieldHistory
+from xmsim.marketdata.basis import synthetic_basis
 from xmsim.marketdata.synthetic import synthetic_history
 from xmsim.units import pct_to_dec
 
@@ -95,11 +96,17 @@ def default_market() -> Market:
         "Treasury daily par yield curve 1990–2024 — not observed data. Load a real history "
         "(python -m xmsim fetch-history) for real scenarios.",
     )
-    return Market(curve, history, notes)
+    basis = synthetic_basis(history)
+    notes += (f"Basis: {basis.source}. Load real SOFR / EFFR files (--sofr, --effr) with a "
+              "real Treasury history for the real basis.",)  # fmt: skip
+    return Market(curve, history, notes, basis)
 
 
-def market_from_history(history: YieldHistory, asof: dt.date) -> Market:
-    """A market whose curve is ``history``'s curve on ``asof`` (last date on or before it).
+def market_from_history(
+    history: YieldHistory, asof: dt.date, basis: BasisHistory | None = None
+) -> Market:
+    """A market whose curve is ``history``'s curve on ``asof`` (last date on or before it),
+    with the SOFR / fed funds basis ``basis`` on the history's dates (None: no basis factor).
 
     Raises
     ------
@@ -114,4 +121,6 @@ def market_from_history(history: YieldHistory, asof: dt.date) -> Market:
     curve = history.curve_on(asof)
     kind = "synthetic" if history.synthetic else "loaded"
     notes = (f"Curve: {curve.label}.", f"History ({kind}): {history.source}.")
-    return Market(curve, history, notes)
+    if basis is not None:
+        notes += (f"Basis: {basis.source}.",)
+    return Market(curve, history, notes, basis)

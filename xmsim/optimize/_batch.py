@@ -173,6 +173,7 @@ def _tile_book(unit: PricingBook, qty: np.ndarray) -> PricingBook:
         terms,
         unit.asof,
         unit.settlement,
+        None if unit.basis_dv01_usd is None else tile(unit.basis_dv01_usd) * q[:, None],
     )
 
 

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import sparse
 
 from xmsim import contracts, dates
-from xmsim.market import TENORS, ParCurve
+from xmsim.market import BASIS_FACTORS, TENORS, ParCurve
 from xmsim.portfolio import FUTURE, REPO, REVERSE_REPO, Portfolio, Position
 from xmsim.pricing import bonds, futures
 from xmsim.pricing.curve import (
@@ -87,6 +87,10 @@ class PricingBook:
     base_value_usd : value on the base curve, shape (n_positions,).
     base_df : the base curve's node DFs, shape (n_nodes,).
     terms : display/audit terms.
+    basis_dv01_usd : P&L for a 1 bp rise of each basis factor of
+        :data:`xmsim.market.BASIS_FACTORS` [USD per bp], shape (n_positions, n_basis): SR3 and
+        SR1 on SOFR, ZQ on fed funds (their reference rate R rises with the basis), 0 otherwise;
+        None: no position has one.
     """
 
     numer: np.ndarray
@@ -98,6 +102,7 @@ class PricingBook:
     terms: PositionTerms
     asof: dt.date
     settlement: dt.date
+    basis_dv01_usd: np.ndarray | None = None
 
     @property
     def n_positions(self) -> int:
@@ -110,9 +115,11 @@ class PricingBook:
             t.price[idx], t.market_value_usd[idx], t.notional_usd[idx], t.cf[idx],
             tuple(t.ctd[i] for i in idx), t.priced[idx], t.years_to_maturity[idx],
         )  # fmt: skip
+        basis = None if self.basis_dv01_usd is None else self.basis_dv01_usd[idx]
         return dataclasses.replace(
             self, numer=self.numer[idx], den_idx=self.den_idx[idx], den_w=self.den_w[idx],
             scale=self.scale[idx], base_value_usd=self.base_value_usd[idx], terms=terms,
+            basis_dv01_usd=basis,
         )  # fmt: skip
 
     def values(self, df: np.ndarray, cols: slice | np.ndarray | None = None) -> np.ndarray:
@@ -259,6 +266,7 @@ class _Builder:
         self.ctd = [""] * n
         self.priced = np.zeros(n, dtype=bool)
         self.years = np.full(n, np.nan)
+        self.basis = np.zeros((n, len(BASIS_FACTORS)))
 
     def _df(self, idx, w):
         return df_at_weights(self.base_df, idx, w)
@@ -357,6 +365,9 @@ class _Builder:
         fwd = (self._df(i1, w1) / self._df(i2, w2) - 1.0) / tau
         self.price[i] = 100.0 - 100.0 * fwd
         self.notional[i] = p.quantity * spec.face_usd
+        # dV/dR = −contracts × $/bp × 1e4 × remaining: a 1 bp basis rise moves R by 1e-4
+        factor = BASIS_FACTORS.index("EFFR" if spec.kind == "fedfunds" else "SOFR")
+        self.basis[i, factor] = -p.quantity * spec.usd_per_bp * remaining
         self.ctd[i] = f"reference {start:%Y-%m-%d} to {end:%Y-%m-%d}"
         self.priced[i] = True
         self.years[i] = t2
@@ -375,6 +386,7 @@ class _Builder:
             terms,
             self.curve.asof,
             self.settle,
+            self.basis if self.basis.any() else None,
         )
         return dataclasses.replace(book, base_value_usd=book.values(self.base_df)[0])
 

@@ -270,6 +270,12 @@ def assumptions_frame(
         ),
         ("VaR revaluation", str(ms.get("var_mode")), "ASSUMED", "full revaluation by default"),
         (
+            "VaR SOFR / fed funds–Treasury basis",
+            f"volatility scale {ms.get('var_basis_vol_scale', 1.0):g}",
+            "ASSUMED",
+            "METHODOLOGY §5: overnight rate − Treasury 1M; synthetic unless SOFR/EFFR loaded",
+        ),
+        (
             "VaR floor / add-on",
             f"{ms.get('var_floor_pct', 0)}% / {ms.get('var_addon_pct', 0)}%",
             "ASSUMED",

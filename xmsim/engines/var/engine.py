@@ -127,7 +127,7 @@ class VarEngine:
     def __init__(self, market: Market, settings: VarSettings | None = None) -> None:
         self.market = market
         self.settings = settings or VarSettings()
-        self.scenarios = build_scenarios(market.history, market.asof, self.settings)
+        self.scenarios = build_scenarios(market.history, market.asof, self.settings, market.basis)
         self._df: np.ndarray | None = None
 
     @property
@@ -142,14 +142,41 @@ class VarEngine:
 
     def pnl_matrix(self, book: PricingBook, rows: np.ndarray | None = None) -> np.ndarray:
         """Position P&L [USD], shape (n_scenarios, n_positions) (or (len(rows), n_positions)
-        for the scenarios ``rows`` only)."""
+        for the scenarios ``rows`` only), basis included (:meth:`basis_pnl`)."""
         if self.settings.mode == "full":
             df = self.scenario_df if rows is None else self.scenario_df[rows]
-            return book.pnl(df)
+            return self.basis_pnl(book, book.pnl(df), rows=rows)
         k, c = self._sensitivity_terms(book)
         shock_bp = self.scenarios.shocks * 1e4
         linear = -(shock_bp if rows is None else shock_bp[rows]) @ k.T
-        return linear + 0.5 * c * linear**2
+        return self.basis_pnl(book, linear + 0.5 * c * linear**2, rows=rows)
+
+    def basis_pnl(
+        self,
+        book: PricingBook,
+        pnl: np.ndarray,
+        cols: np.ndarray | slice | None = None,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``pnl`` plus the P&L of the SOFR / fed funds–Treasury basis moves [USD].
+
+        Parameters
+        ----------
+        pnl : curve P&L of the positions ``cols`` of ``book`` (all: None), shape
+            (n_scenarios or len(rows), n_cols).
+        rows : the scenarios of ``pnl`` (None: all).
+
+        Returns
+        -------
+        pnl + Δbasis [bp] · basis DV01ᵀ, same shape; ``pnl`` itself when no position has a
+        basis exposure or the scenarios move no basis (so results equal the curve-only model).
+        """
+        shocks = self.scenarios.basis_shocks
+        if book.basis_dv01_usd is None or shocks is None or not shocks.any():
+            return pnl
+        loading = book.basis_dv01_usd if cols is None else book.basis_dv01_usd[cols]
+        bp = (shocks if rows is None else shocks[rows]) * 1e4
+        return pnl + bp @ loading.T
 
     def _sensitivity_terms(self, book: PricingBook) -> tuple[np.ndarray, np.ndarray]:
         """Key-rate DV01s K [USD per bp] (n_positions, n_tenors) and c = convexity / DV01²
@@ -171,7 +198,8 @@ class VarEngine:
         mode sums each group's K and Σ c K Kᵀ, so a group's P&L is −s·K_g + ½ sᵀ Q_g s.
         """
         if self.settings.mode == "full":
-            return book.pnl_by_group(self.scenario_df, group_ids, n_groups)
+            curve_pnl = book.pnl_by_group(self.scenario_df, group_ids, n_groups)
+            return self._basis_by_group(book, curve_pnl, group_ids, n_groups)
         k, c = self._sensitivity_terms(book)
         n_t = k.shape[1]
         ind = sparse.csr_matrix(
@@ -182,7 +210,18 @@ class VarEngine:
         q_g = np.asarray(ind @ (c[:, None] * (k[:, :, None] * k[:, None, :]).reshape(-1, n_t**2)))
         s = self.scenarios.shocks * 1e4
         ss = (s[:, :, None] * s[:, None, :]).reshape(s.shape[0], -1)
-        return -s @ k_g.T + 0.5 * ss @ q_g.T
+        return self._basis_by_group(book, -s @ k_g.T + 0.5 * ss @ q_g.T, group_ids, n_groups)
+
+    def _basis_by_group(self, book, pnl, group_ids, n_groups) -> np.ndarray:
+        """``pnl`` (n_scenarios, n_groups) plus each group's basis P&L [USD]."""
+        shocks = self.scenarios.basis_shocks
+        if book.basis_dv01_usd is None or shocks is None or not shocks.any():
+            return pnl
+        ind = sparse.csr_matrix(
+            (np.ones(book.n_positions), (np.asarray(group_ids), np.arange(book.n_positions))),
+            shape=(n_groups, book.n_positions),
+        )
+        return pnl + (shocks * 1e4) @ np.asarray(ind @ book.basis_dv01_usd).T
 
     def margins_from_pnl(
         self, pnl: np.ndarray, gross_position: np.ndarray | float = 0.0

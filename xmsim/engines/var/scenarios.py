@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xmsim.market import YieldHistory
+from xmsim.market import BASIS_FACTORS, BasisHistory, YieldHistory
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,7 @@ class VarSettings:
     mode: str = "full"
     floor_pct: float = 0.0
     addon_pct: float = 0.0
+    basis_vol_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.confidence < 1.0:
@@ -49,6 +50,8 @@ class VarSettings:
             raise ValueError(f"mode must be 'full' or 'sensitivity', got {self.mode!r}")
         if self.floor_pct < 0 or self.addon_pct < 0:
             raise ValueError("floor_pct and addon_pct must be >= 0")
+        if not 0.0 <= self.basis_vol_scale <= 100.0:
+            raise ValueError(f"basis_vol_scale must be in [0, 100], got {self.basis_vol_scale}")
         if self.stress_window is not None and self.stress_window[0] >= self.stress_window[1]:
             raise ValueError("stress_window start must be before its end")
 
@@ -60,7 +63,9 @@ class ScenarioSet:
     shocks : changes of par yields [decimal], shape (n_scenarios, n_tenors).
     start_dates, end_dates : the window of each change, ``datetime64[D]``, shape (n_scenarios,).
     is_stress : True for scenarios added from the stressed window, shape (n_scenarios,).
-    description : human text (history, look-back, stress window).
+    description : human text (history, look-back, stress window, basis).
+    basis_shocks : changes of the SOFR and fed funds–Treasury basis [decimal], already times
+        the settings' ``basis_vol_scale``, shape (n_scenarios, n_basis) (zeros: no basis).
     """
 
     shocks: np.ndarray
@@ -69,6 +74,7 @@ class ScenarioSet:
     is_stress: np.ndarray
     description: str
     stress_window: tuple[dt.date, dt.date] | None
+    basis_shocks: np.ndarray | None = None
 
     @property
     def n_scenarios(self) -> int:
@@ -94,8 +100,41 @@ def _changes(y: np.ndarray, h: int, idx_end: np.ndarray) -> np.ndarray:
     return y[idx_end] - y[idx_end - h]
 
 
-def build_scenarios(history: YieldHistory, asof: dt.date, settings: VarSettings) -> ScenarioSet:
-    """Overlapping ``horizon_days`` changes over the look-back ending at ``asof`` (+ stress)."""
+def basis_changes(
+    basis: BasisHistory | None, history: YieldHistory, h: int, ends: np.ndarray, scale: float
+) -> tuple[np.ndarray, str]:
+    """Basis changes over the scenario windows ``ends − h .. ends`` (history row indices) times
+    ``scale`` [decimal], shape (n_scenarios, n_basis), and a note for the description.
+
+    Where SOFR has no value (before 2018-04) its change is the fed funds basis change (proxy);
+    windows with no value at all move no basis (counted in the note).
+    """
+    n = ends.size
+    if basis is None or scale == 0.0:
+        why = "no basis history loaded" if basis is None else "basis volatility scale 0"
+        return np.zeros((n, len(BASIS_FACTORS))), f"SOFR/FF futures move with Treasuries ({why})"
+    if basis.dates.size != history.dates.size or np.any(basis.dates != history.dates):
+        raise ValueError("the basis history must be on the yield history's dates")
+    d = basis.levels[ends] - basis.levels[ends - h]
+    proxied = ~np.isfinite(d[:, 0]) & np.isfinite(d[:, 1])
+    d[proxied, 0] = d[proxied, 1]
+    missing = int((~np.isfinite(d)).any(axis=1).sum())
+    note = f"basis: {basis.source}" + (f", x{scale:g}" if scale != 1.0 else "")
+    if proxied.any():
+        note += f"; SOFR basis proxied by the fed funds basis in {int(proxied.sum())} scenarios"
+    if missing:
+        note += f"; NOTE {missing} scenarios have no basis data (no basis move)"
+    return np.nan_to_num(d, nan=0.0) * scale, note
+
+
+def build_scenarios(
+    history: YieldHistory,
+    asof: dt.date,
+    settings: VarSettings,
+    basis: BasisHistory | None = None,
+) -> ScenarioSet:
+    """Overlapping ``horizon_days`` changes over the look-back ending at ``asof`` (+ stress),
+    with the basis changes of the same windows (:func:`basis_changes`)."""
     h = settings.horizon_days
     end_idx = int(np.searchsorted(history.dates, np.datetime64(asof, "D"), side="right"))
     if end_idx <= h:
@@ -132,6 +171,7 @@ def build_scenarios(history: YieldHistory, asof: dt.date, settings: VarSettings)
         ends = np.concatenate([ends, stress_ends])
         is_stress = np.concatenate([is_stress, np.ones(stress_ends.size, dtype=bool)])
     shocks = _changes(history.yields, h, ends)
+    basis_shocks, basis_note = basis_changes(basis, history, h, ends, settings.basis_vol_scale)
     lb_from = history.dates[first_end - h].astype(dt.date)
     lb_to = history.dates[end_idx - 1].astype(dt.date)
     text = (
@@ -156,6 +196,7 @@ def build_scenarios(history: YieldHistory, asof: dt.date, settings: VarSettings)
         start_dates=history.dates[ends - h],
         end_dates=history.dates[ends],
         is_stress=is_stress,
-        description=text,
+        description=f"{text}; {basis_note}",
         stress_window=stress_win,
+        basis_shocks=basis_shocks,
     )
