@@ -45,7 +45,7 @@ _EXPORTS = {
     "fallback": "xmsim.arrangement.crossmargin",
     "LegacySettings": "xmsim.arrangement.legacy",
     "legacy_offsets": "xmsim.arrangement.legacy",
-    "RunConfig": "xmsim.simulate",
+    "RunConfig": "xmsim.config",
     "Simulator": "xmsim.simulate",
     "Simulation": "xmsim.simulate",
     "simulate": "xmsim.simulate",

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,6 @@ from xmsim.arrangement.crossmargin import (
     LEG_INELIGIBLE_CME,
     LEG_INELIGIBLE_FICC,
     ArrangementResult,
-    ArrangementSettings,
     assign_legs,
     run_arrangement,
 )
@@ -33,64 +31,22 @@ from xmsim.arrangement.legacy import (
     legacy_offsets,
     residuals_by_class,
 )
-from xmsim.arrangement.models import SpanModel, VarModel, bucket_dv01s
+from xmsim.arrangement.models import SpanModel, VarModel
+from xmsim.config import RunConfig, resolve_span_params
 from xmsim.engines.span.margin import SpanResult
-from xmsim.engines.span.params_io import (
-    SpanParams,
-    calibrated_span_params,
-    default_span_params,
-    load_span_params,
-)
+from xmsim.engines.span.params_io import SpanParams, default_span_params
 from xmsim.engines.var.engine import VarEngine, VarResult
-from xmsim.engines.var.scenarios import VarSettings
 from xmsim.market import TENORS, Market
 from xmsim.portfolio import FUTURE, UST, Portfolio, Position
 from xmsim.pricing.curve import par_yields_at
-from xmsim.pricing.risk import CtdOverride, PricingBook, RiskReport, build_book, position_risk
+from xmsim.pricing.risk import PricingBook, RiskReport, build_book, position_risk
 
 LEG_NAMES = {LEG_FICC: "FICC (eligible)", LEG_CME: "CME (eligible)",
              LEG_INELIGIBLE_FICC: "FICC (ineligible)", LEG_INELIGIBLE_CME: "CME (ineligible)",
              -1: "not modelled"}  # fmt: skip
+__all__ = ["RunConfig", "Simulation", "Simulator", "resolve_span_params", "simulate"]
 DETAIL_ATTRIBUTION_LIMIT = 5000
 """Above this many positions the VaR detail skips incremental VaR (one quantile each)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunConfig:
-    """Every setting of a run; defaults are METHODOLOGY §7's."""
-
-    arrangement: ArrangementSettings = field(default_factory=ArrangementSettings)
-    var: VarSettings = field(default_factory=VarSettings)
-    span_params: SpanParams | None = None
-    ficc_model: str = "var"
-    cme_model: str = "span"
-    ctd_overrides: tuple[tuple[str, dt.date, CtdOverride], ...] = ()
-
-    def settings_dict(self, span: SpanParams) -> dict:
-        v = self.var
-        return {
-            "var_confidence": v.confidence, "var_horizon_days": v.horizon_days,
-            "var_lookback_years": v.lookback_years, "var_stress": v.stress,
-            "var_stress_window": [d.isoformat() for d in v.stress_window]
-            if v.stress_window else None,
-            "var_mode": v.mode, "var_floor_pct": v.floor_pct, "var_addon_pct": v.addon_pct,
-            "var_basis_vol_scale": v.basis_vol_scale,
-            "span_params": span.label, "span_shown": span.shown,
-            "span_initial_multiplier": span.initial_multiplier,
-        }  # fmt: skip
-
-
-def resolve_span_params(choice: str, market: Market) -> SpanParams:
-    """``default`` (illustrative), ``calibrated`` (to the market's history) or a file path."""
-    if choice == "default":
-        return default_span_params()
-    if choice == "calibrated":
-        return calibrated_span_params(market.history, bucket_dv01s(market.curve))
-    if not Path(choice).is_file():
-        raise ValueError(
-            f"{choice!r} is neither 'default', 'calibrated' nor an existing parameter file"
-        )
-    return load_span_params(choice)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 Flags get argparse types that reject NaN, infinities and out-of-range values with the accepted
 range in the message. A parameters file is checked key by key against :data:`PARAM_TYPES`
+(derived from :data:`xmsim.config.SETTINGS`)
 (unknown keys, wrong types, non-finite numbers, a stress window that is not two ISO dates and
 unknown choices are errors naming ``section.key``, the value and the fix); the ranges of the
 values themselves are checked where they live, by the settings dataclasses.
@@ -13,30 +14,17 @@ import argparse
 import datetime as dt
 import math
 
-CHOICES: dict[str, tuple[str, ...]] = {
-    "arrangement": ("auto", "house", "customer"),
-    "savings_basis": ("sum_of_legs", "own_leg"),
-    "mode": ("full", "sensitivity"),
-    "shown": ("initial", "maintenance"),
-    "ficc_model": ("var", "span"),
-    "cme_model": ("var", "span"),
-}
+from xmsim.config import SECTIONS, SETTINGS
+
+CHOICES: dict[str, tuple[str, ...]] = {s.key: s.choices for s in SETTINGS if s.choices}
 """Allowed values of the choice settings (CLI flags and parameters file alike)."""
 
 PARAM_TYPES: dict[str, dict[str, str]] = {
-    "arrangement": {"cap": "number", "savings_basis": "choice", "arrangement": "choice"},
-    "var": {
-        "confidence": "number", "horizon_days": "integer", "lookback_years": "number",
-        "stress": "boolean", "stress_window": "window", "mode": "choice",
-        "floor_pct": "number", "addon_pct": "number", "basis_vol_scale": "number",
-    },
-    "span": {"params": "text", "shown": "choice"},
-    "run": {
-        "ficc_model": "choice", "cme_model": "choice", "cluster": "text", "block_size": "integer",
-    },
-}  # fmt: skip
-"""Every key of the parameters file by section, with its kind (a new setting adds its key here:
-until it does, the file rejects the key as unknown, which keeps typos from being ignored)."""
+    section: {s.key: s.kind_name for s in SETTINGS if s.section == section} for section in SECTIONS
+}
+"""Every key of the parameters file by section, with its kind, from :data:`xmsim.config.SETTINGS`
+(a new setting is a row there: until it is, the file rejects the key as unknown, which keeps
+typos from being ignored)."""
 
 
 def finite_float(text: str) -> float:

@@ -9,7 +9,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from xmsim.arrangement.crossmargin import ArrangementSettings
+from xmsim import config
 from xmsim.commands._checks import (
     finite_float,
     fraction,
@@ -17,11 +17,10 @@ from xmsim.commands._checks import (
     param_problems,
     window_problem,
 )
-from xmsim.engines.var.scenarios import VarSettings
 from xmsim.market import Market
 from xmsim.portfolio import Portfolio
 
-PARAM_SECTIONS = ("arrangement", "var", "span", "run")
+PARAM_SECTIONS = config.SECTIONS
 
 
 class CliError(Exception):
@@ -59,76 +58,82 @@ def add_market_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--params",
         metavar="FILE",
-        help="TOML/JSON parameters file with [arrangement], [var], [span], [run] "
-        "sections; command-line flags override it",
+        help=f"TOML/JSON parameters file with sections {', '.join(config.SECTIONS)} (keys "
+        "as the rows of xmsim.config.SETTINGS); command-line flags override it",
     )
+
+
+GROUPS = {
+    "var": "VaR model (FICC-like)",
+    "span": "SPAN model (CME-like)",
+    "arrangement": "arrangement",
+    "run": "arrangement",
+    "legacy": "other modes",
+}
+"""The help group of each section's flags."""
+
+
+def _flag_type(s: config.Setting):
+    """The argparse type of a setting's flag: finite numbers, [0, 1] or >= 0 checked here;
+    other ranges where the settings are built (the message names the setting)."""
+    if s.kind is float:
+        if s.bounds == (0.0, 1.0) and s.open == (False, False):
+            return fraction
+        return nonnegative_float if s.bounds == (0.0, config.INF) else finite_float
+    return s.kind
+
+
+def _flag_help(s: config.Setting) -> str:
+    tag = s.label + (f": {s.source}" if s.source else "")
+    default = "" if s.flag_style == "negate" else f" (default {s.default})"
+    return f"{s.help}{default} [{tag}]".replace("%", "%%")
+
+
+def add_setting_arguments(parser: argparse.ArgumentParser, sections, group=None) -> None:
+    """One flag per row of :data:`xmsim.config.SETTINGS` in ``sections``: type, choices and help
+    (with the default) from the row; the flags default to None so the table decides."""
+    groups: dict[str, object] = {}
+    for s in config.SETTINGS:
+        if s.section not in sections or s.flag is None:
+            continue
+        title = GROUPS[s.section]
+        g = group or groups.get(title) or groups.setdefault(title, parser.add_argument_group(title))
+        if s.flag_style == "negate":
+            g.add_argument(s.flag, action="store_true", help=_flag_help(s))
+        elif s.kind == "dates":
+            g.add_argument(s.flag, nargs=2, type=iso_date, metavar=s.metavar, help=_flag_help(s))
+        else:
+            g.add_argument(s.flag, type=_flag_type(s), choices=s.choices, metavar=s.metavar,
+                           help=_flag_help(s))  # fmt: skip
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("VaR model (FICC-like)")
-    g.add_argument("--var-confidence", type=finite_float, help="confidence level (default 0.99)")
-    g.add_argument("--var-horizon", type=int, help="horizon in business days (default 3)")
-    g.add_argument(
-        "--var-lookback-years", type=finite_float, help="look-back in years (default 10)"
-    )
-    g.add_argument("--no-stress", action="store_true", help="do not add the stressed window")
-    g.add_argument(
-        "--stress-window",
-        nargs=2,
-        type=iso_date,
-        metavar=("START", "END"),
-        help="explicit stressed window instead of the most volatile 250 days",
-    )
-    g.add_argument(
-        "--var-mode",
-        choices=("full", "sensitivity"),
-        help="full revaluation (default) or key-rate sensitivities + convexity",
-    )
-    g.add_argument(
-        "--var-floor-pct",
-        type=nonnegative_float,
-        help="VaR floor, %% of gross position size: face for cash, repos and reverse repos, "
-        "contract notional for futures (ASSUMED placeholder; default off)",
-    )
-    g.add_argument(
-        "--var-addon-pct",
-        type=nonnegative_float,
-        help="add-on, %% of gross position size (ASSUMED placeholder; default off)",
-    )
-    g.add_argument(
-        "--basis-vol-scale",
-        type=nonnegative_float,
-        help="scale of the SOFR / fed funds–Treasury basis changes (ASSUMED model; default 1, "
-        "0 = futures move with Treasuries only)",
-    )
-    s = parser.add_argument_group("SPAN model (CME-like)")
-    s.add_argument(
-        "--span-params",
-        metavar="FILE|default|calibrated",
-        help="SPAN parameter set: the illustrative default, calibrated to the "
-        "history, xmsim's CSV, or CME's SPAN file (.pa2, .spn, zipped or not)",
-    )
-    s.add_argument(
-        "--span-shown",
-        choices=("initial", "maintenance"),
-        help="which SPAN requirement to use (default initial = maintenance x 1.10)",
-    )
-    a = parser.add_argument_group("arrangement")
-    a.add_argument(
-        "--arrangement",
-        choices=("auto", "house", "customer"),
-        help="auto (default): accounts named HOUSE (or empty) pooled into one house combined "
-        "portfolio, every other account its own customer combined portfolio; house: the whole "
-        "file one combined portfolio; customer: each account apart",
-    )
-    a.add_argument("--cap", type=fraction, help="cap on the applied savings (default 0.8)")
-    a.add_argument(
-        "--savings-basis",
-        choices=("sum_of_legs", "own_leg"),
-        help="denominator of each model's savings percentage (default sum_of_legs)",
-    )
-    a.add_argument("--ficc-model", choices=("var", "span"), help="model standing for FICC")
-    a.add_argument("--cme-model", choices=("var", "span"), help="model standing for CME")
+    """The VaR, SPAN, arrangement and model flags."""
+    add_setting_arguments(parser, ("var", "span", "arrangement", "run"))
+
+
+def values_from_args(args: argparse.Namespace) -> dict:
+    """``{"section.key": value}``: the flags given over the ``--params`` file (no defaults),
+    every value checked (kinds, choices, ranges)."""
+    params = read_params_file(getattr(args, "params", None))
+    values = {f"{sec}.{key}": v for sec, keys in params.items() for key, v in keys.items()}
+    for s in config.SETTINGS:
+        dest = s.flag.lstrip("-").replace("-", "_") if s.flag else None
+        given = getattr(args, dest, None) if dest else None
+        if s.flag_style == "negate":
+            if given:
+                values[s.name] = False
+        elif given is not None:
+            values[s.name] = given
+    window = values.get("var.stress_window")
+    if window and (problem := window_problem(window)) is not None:
+        raise CliError(f"stress window {[str(d) for d in window]}: {problem}")
+    try:
+        values = config.resolve(values)
+        config.validate(values)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    return values
 
 
 def positive_int(text: str) -> int:
@@ -207,48 +212,6 @@ def _pick(cli_value, section: dict, key: str, default):
     if cli_value is not None:
         return cli_value
     return section.get(key, default)
-
-
-def settings_from_args(args: argparse.Namespace):
-    """(ArrangementSettings, VarSettings, span choice, span_shown, ficc_model, cme_model)."""
-    params = read_params_file(getattr(args, "params", None))
-    a, v, s, r = (params.get(k, {}) for k in PARAM_SECTIONS)
-    defaults = VarSettings()
-    stress_window = args.stress_window or v.get("stress_window")
-    if stress_window:
-        if (problem := window_problem(stress_window)) is not None:
-            raise CliError(f"stress window {[str(d) for d in stress_window]}: {problem}")
-        stress_window = tuple(
-            d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in stress_window
-        )
-    try:
-        var = VarSettings(
-            confidence=_pick(args.var_confidence, v, "confidence", defaults.confidence),
-            horizon_days=_pick(args.var_horizon, v, "horizon_days", defaults.horizon_days),
-            lookback_years=_pick(
-                args.var_lookback_years, v, "lookback_years", defaults.lookback_years
-            ),
-            stress=False if args.no_stress else v.get("stress", True),
-            stress_window=stress_window,
-            mode=_pick(args.var_mode, v, "mode", defaults.mode),
-            floor_pct=_pick(args.var_floor_pct, v, "floor_pct", 0.0),
-            addon_pct=_pick(args.var_addon_pct, v, "addon_pct", 0.0),
-            basis_vol_scale=_pick(
-                getattr(args, "basis_vol_scale", None), v, "basis_vol_scale", 1.0
-            ),
-        )
-        arrangement = ArrangementSettings(
-            cap=_pick(args.cap, a, "cap", 0.8),
-            savings_basis=_pick(args.savings_basis, a, "savings_basis", "sum_of_legs"),
-            arrangement=_pick(args.arrangement, a, "arrangement", "auto"),
-        )
-    except ValueError as exc:
-        raise CliError(str(exc)) from exc
-    span = _pick(args.span_params, s, "params", "default")
-    shown = _pick(args.span_shown, s, "shown", None)
-    ficc = _pick(args.ficc_model, r, "ficc_model", "var")
-    cme = _pick(args.cme_model, r, "cme_model", "span")
-    return arrangement, var, span, shown, ficc, cme
 
 
 def load_market(

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from xmsim import config
 from xmsim.commands._blocks import margin_in_blocks, wants_blocks
-from xmsim.commands._checks import finite_float, fraction, nonnegative_float
+from xmsim.commands._checks import fraction, nonnegative_float
 from xmsim.commands._common import (
     CliError,
     Progress,
     add_engine_arguments,
     add_market_arguments,
     add_scale_arguments,
+    add_setting_arguments,
     load_market,
     load_portfolio_or_exit,
     overnight_paths,
-    settings_from_args,
+    values_from_args,
     write_output,
 )
 from xmsim.report.safe import csv_text, json_text
@@ -43,18 +44,7 @@ def register(subparsers) -> None:
         action="store_true",
         help="also show the 2000-era residual-offset calculation (house view)",
     )
-    m.add_argument(
-        "--legacy-margin-rate",
-        type=finite_float,
-        default=0.01,
-        help="legacy internal margin rate (default 0.01, the source's example)",
-    )
-    m.add_argument(
-        "--legacy-min-margin",
-        type=finite_float,
-        default=0.25,
-        help="legacy minimum margin kept on offsets (default 0.25)",
-    )
+    add_setting_arguments(p, ("legacy",), group=m)
     m.add_argument(
         "--fallback-prior-applied",
         type=fraction,
@@ -82,9 +72,10 @@ def register(subparsers) -> None:
 def build_simulator(args: argparse.Namespace, progress: Progress | None = None):
     """Market + RunConfig + Simulator from the parsed flags (shared with other commands)."""
     from xmsim.engines.span.params_io import read_span_params
-    from xmsim.simulate import RunConfig, Simulator, resolve_span_params
+    from xmsim.simulate import Simulator, resolve_span_params
 
-    arrangement, var, span_choice, shown, ficc, cme = settings_from_args(args)
+    values = values_from_args(args)
+    span_choice = values["span.params"]
     quiet = getattr(args, "quiet", False)
     market = load_market(args.history, args.asof, quiet=quiet, overnight=overnight_paths(args))
     if progress:
@@ -98,20 +89,8 @@ def build_simulator(args: argparse.Namespace, progress: Progress | None = None):
                 print(f"warning: SPAN parameters: {warning}", file=sys.stderr)
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"SPAN parameters: {exc}") from exc
-    if shown:
-        span = dataclasses.replace(span, shown=shown)
-    window = var.stress_window
-    first, last = market.history.start, market.history.end
-    if window and (window[1] < first or window[0] > last):
-        raise CliError(
-            f"stress window {window[0]}..{window[1]} is outside the history ({first} to "
-            f"{last}): choose dates inside it, or drop --stress-window"
-        )
-    config = RunConfig(
-        arrangement=arrangement, var=var, span_params=span, ficc_model=ficc, cme_model=cme
-    )
     try:
-        return market, Simulator(market, config)
+        return market, Simulator(market, config.run_config(values, market, span_params=span))
     except ValueError as exc:
         raise CliError(str(exc)) from exc
 
@@ -135,15 +114,9 @@ def main(args: argparse.Namespace) -> int:
         return 2
     extra = {}
     if args.legacy:
-        from xmsim.arrangement.legacy import LegacySettings
-
-        try:
-            settings = LegacySettings(
-                margin_rate=args.legacy_margin_rate, min_margin=args.legacy_min_margin
-            )
-        except ValueError as exc:
-            raise CliError(f"--legacy-margin-rate/--legacy-min-margin: {exc}") from exc
-        legacy = sim.run(portfolio, details=False).legacy(settings)
+        legacy = sim.run(portfolio, details=False).legacy(
+            config.legacy_settings(values_from_args(args))
+        )
         extra["legacy"] = {
             "classes": legacy.to_frame().to_dict(orient="records"),
             "before_usd": legacy.before_usd, "reduction_usd": legacy.reduction_total_usd,
