@@ -370,3 +370,40 @@ def test_high_precision_arrays_tiers_and_skipped_spreads_are_reported(tmp_path):
     assert "ZN: scanning method 10 (tiered) is not applied" in text_w
     assert "legs ('ZB', 'ZN') on sides ['A', 'A'] is not modelled" in text_w
     assert all(set(s.legs) != {"ZB", "ZN"} for s in params.inter_spreads)
+
+
+def _two_month_params(tmp_path, kind="pa2"):
+    fx = Fixture([FProduct("ZN", {DEC: ZN_ARRAY, MAR: cme_array(1700)}, psr=1600)])
+    path = tmp_path / f"m.{kind}"
+    path.write_text((write_pa2 if kind == "pa2" else write_spn)(fx), encoding="latin-1")
+    return load_span_params(path)
+
+
+@pytest.mark.parametrize("kind", ["pa2", "spn"])
+def test_each_contract_month_is_margined_with_its_own_risk_array(tmp_path, kind):
+    """ZN Dec at 1,600 and Mar at 1,700 (arrays by hand: 1,700 x 0.3333 -> 567, x 0.6667 ->
+    1,133, x 0.99 -> 1,683). A Dec/Mar calendar spread keeps the scan risk of the difference:
+    up 3/3 -1,600 + 1,700 = 100; the other scenarios are 0, +-34, +-66, -100, +-99."""
+    params = _two_month_params(tmp_path, kind)
+    assert span_margin(futures_book([("ZN", 1, MAR)]), params).maintenance_usd == 1700
+    assert span_margin(futures_book([("ZN", -2, DEC)]), params).maintenance_usd == 3200
+    spread = span_margin(futures_book([("ZN", 1, DEC), ("ZN", -1, MAR)]), params)
+    assert spread.scan_risk_usd.tolist() == [100.0]
+    assert spread.scenario_loss_usd[0].tolist() == [
+        0, 0, 34, 34, -34, -34, 66, 66, -66, -66, 100, 100, -100, -100, 99, -99]  # fmt: skip
+    three = span_margin(futures_book([("ZN", 2, DEC), ("ZN", 1, MAR)]), params)
+    assert three.scan_risk_usd.tolist() == [2 * 1600 + 1700]
+    assert three.attribution_usd.sum() == pytest.approx(three.maintenance_usd)
+
+
+def test_month_arrays_survive_the_csv_and_a_missing_month_is_named(tmp_path):
+    params = _two_month_params(tmp_path)
+    save_span_params(params, tmp_path / "m.csv")
+    again = load_span_params(tmp_path / "m.csv")
+    assert again.month_arrays == params.month_arrays
+    book = futures_book([("ZN", 1, DEC), ("ZN", -1, MAR)])
+    assert span_margin(book, again).maintenance_usd == span_margin(book, params).maintenance_usd
+    with pytest.raises(ValueError, match=r"position 'r0': contract month 2027-06 of ZN is not in "
+                       r"CME SPAN file m.pa2.*months there: 2026-12, 2027-03\); load the SPAN "
+                       r"file of a business date on which this month is listed"):  # fmt: skip
+        span_margin(futures_book([("ZN", 1, 202706)]), params)

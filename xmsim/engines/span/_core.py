@@ -15,6 +15,7 @@ import numpy as np
 
 from xmsim.contracts import get_contract
 from xmsim.engines.span._book import SpanBook
+from xmsim.engines.span._months import MonthTable, effective, month_table, row_arrays
 from xmsim.engines.span.params_io import SpanParams
 from xmsim.frozen import readonly
 
@@ -61,6 +62,7 @@ class _Compiled:
     bucket_contract: tuple[str, ...]
     pairs: tuple[tuple[str, int, int, float, float, float], ...]
     inters: tuple[tuple[str, int, int, float, float, float, str], ...]
+    months: MonthTable | None  # per-month risk arrays (CME's file), None without
 
 
 @lru_cache(maxsize=16)
@@ -79,9 +81,10 @@ def _compile(params: SpanParams) -> _Compiled:
         (s.name, idx[s.legs[0]], idx[s.legs[1]], *s.ratios, s.rate, s.basis)
         for s in sorted(params.inter_spreads, key=lambda s: s.priority)
     )
+    arrays = readonly(risk_arrays(params))
     return _Compiled(
         cc=cc,
-        arrays=readonly(risk_arrays(params)),
+        arrays=arrays,
         psr=readonly([params.psr_usd(c) for c in cc]),
         intra=readonly(
             [p.intra_spread_usd for p in params.products]
@@ -93,6 +96,7 @@ def _compile(params: SpanParams) -> _Compiled:
         bucket_contract=tuple(b.contract for b in params.cash_buckets),
         pairs=tuple(pairs),
         inters=inters,
+        months=month_table(params.month_arrays, cc, arrays),
     )
 
 
@@ -144,6 +148,9 @@ class _Core:
     inter_credit: np.ndarray  # (n_inters, 2, n_acc) credit per leg [USD, >= 0]
     group_net_spot: np.ndarray  # (n_groups,) |net| of each (account, CC, expiry) if spot
     group_of: np.ndarray  # (n_positions,) group index of each position
+    eff: np.ndarray  # (n_acc, n_cc, 16) effective loss per net contract [USD]
+    resid: np.ndarray | float  # (n_acc, n_cc, 16) scenario loss left where the CC nets to 0
+    position_arrays: np.ndarray  # (n_positions, 16) each position's per-contract array [USD]
 
     @property
     def maintenance(self) -> np.ndarray:
@@ -176,6 +183,9 @@ def _core(
     n_cc = len(cp.cc)
     key = acct * n_cc + cc
     net = _segsum(key, q, n_acc * n_cc).reshape(n_acc, n_cc)
+    future = book.code != ""
+    rows = row_arrays(cp.months, cc, book.sub_key, future, book.labels, cp.cc, params.label)
+    eff, resid = effective(cp.months, cp.arrays, key, q, rows, net)
     # calendar spreads and spot month: net per (account, CC, expiry/maturity)
     sub_u, sub_rank = np.unique(book.sub_key, return_inverse=True)
     groups, group_of = np.unique(key * max(len(sub_u), 1) + sub_rank, return_inverse=True)
@@ -201,12 +211,12 @@ def _core(
         rem[:, a] -= legs[0]
         rem[:, b] -= legs[1]
         rem[np.abs(rem) < 1e-9] = 0.0  # float dust must not form further spreads
-        loss = legs[:, :, None] * cp.arrays[[a, b]][:, None, :]  # (2, n_acc, 16)
+        loss = legs[:, :, None] * eff[:, [a, b], :].transpose(1, 0, 2)  # (2, n_acc, 16)
         values = np.clip(loss, 0, None).sum(0) - rate * np.clip(-loss, 0, None).sum(0)
         pair_n[k], pair_legs[k], pair_values[k] = n, legs, values
     pair_charge = np.clip(pair_values.max(-1, initial=0.0), 0, None)
 
-    scan = np.clip((rem[:, :, None] * cp.arrays[None]).max(-1), 0, None)  # (n_acc, n_cc)
+    scan = np.clip((rem[:, :, None] * eff + resid).max(-1), 0, None)  # (n_acc, n_cc)
     avail = np.abs(rem)
     per_contract = np.divide(scan, avail, out=np.zeros_like(scan), where=avail > 1e-12)
     n_int = len(cp.inters)
@@ -245,6 +255,9 @@ def _core(
         inter_credit,
         spot_net,
         group_of,
+        eff,
+        resid,
+        (cp.months.arrays if cp.months else cp.arrays)[rows],
     )
 
 

@@ -169,7 +169,7 @@ def _attribution(core: _Core, cc: np.ndarray, q: np.ndarray, cp: _Compiled) -> n
             np.add.at(amount, [a, b], core.pair_charge[k, 0] * w / w.sum())
     for k, (_, a, b, *_rest) in enumerate(cp.inters):
         np.add.at(amount, [a, b], -core.inter_credit[k, :, 0])
-    standalone = np.clip((q[:, None] * cp.arrays[cc]).max(1), 0, None)
+    standalone = np.clip((q[:, None] * core.position_arrays).max(1), 0, None)
     weight = np.where(standalone > 0, standalone, 0.0)
     denom = np.bincount(cc, weight, minlength=n_cc)
     weight = np.where(denom[cc] > 0, weight, np.abs(q))

@@ -36,6 +36,7 @@ from xmsim.engines.span.files_spn import read_spn
 from xmsim.engines.span.params import (
     InterSpread,
     ProductParams,
+    RiskArray,
     ScanSpread,
     SpanParams,
     ValueSource,
@@ -150,8 +151,9 @@ def _products(
         if len(set(psrs.values())) > 1:
             data.notes.append(
                 f"{code}: contract months have different scan ranges "
-                f"({', '.join(f'{m} {v:g}' for m, v in psrs.items())}); the largest, "
-                f"{psrs[psr_month]:g} ({psr_month}), applies to every month"
+                f"({', '.join(f'{m} {v:g}' for m, v in psrs.items())}); each month is margined "
+                f"with its own risk array, the largest ({psrs[psr_month]:g}, {psr_month}) stands "
+                "for the product where no month applies (cash equivalents)"
             )
         intra = sorted(p.intra, key=lambda s: s.priority)
         if len({s.rate_usd for s in intra}) > 1:
@@ -310,6 +312,11 @@ def span_params_from_file(data: SpanFileData, base: SpanParams) -> SpanParams:
         extreme_multiple=multiple,
         extreme_cover=cover,
         sources=tuple(src),
+        month_arrays=tuple(
+            RiskArray(p.code, month, a.losses)
+            for p in products
+            for month, a in data.products[p.code].months.items()
+        ),
     )
 
 

@@ -110,6 +110,7 @@ def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
     cc, q, cc_dv01 = _map_positions(book, cp)
     core = _core(np.zeros_like(cc), cc, q, book, 1, cp, cc_dv01, params)
     present = np.flatnonzero(np.bincount(cc, minlength=len(cp.cc)) > 0)
+    resid = core.resid[0] if np.ndim(core.resid) else 0.0
     spreads = tuple(
         SpreadCharge(
             name,
@@ -146,7 +147,7 @@ def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
         spot_charge_usd=core.spot[0, present],
         scanning_spreads=spreads,
         inter_credits=credits,
-        scenario_loss_usd=core.net[0, present, None] * cp.arrays[present] + 0.0,
+        scenario_loss_usd=(core.net[0, :, None] * core.eff[0] + resid)[present] + 0.0,
         position_labels=book.labels,
         position_group=tuple(cp.cc[i] for i in cc),
         position_contracts=q,

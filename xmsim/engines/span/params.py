@@ -80,6 +80,19 @@ class InterSpread:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskArray:
+    """The risk array of one futures contract month as CME's SPAN file gives it.
+
+    losses : loss of one long contract per scenario [USD, + = loss], shape (16,), in the
+    scenario order of :data:`xmsim.engines.span.margin.SCENARIO_LABELS`; month : CCYYMM.
+    """
+
+    code: str
+    month: int
+    losses: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ValueSource:
     """Where one parameter value comes from (``status`` in :data:`STATUSES`)."""
 
@@ -108,9 +121,11 @@ class SpanParams:
     extreme_cover: float = 0.33
     round_arrays_to_usd: bool = True
     sources: tuple[ValueSource, ...] = ()
+    month_arrays: tuple[RiskArray, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("products", "cash_buckets", "scan_spreads", "inter_spreads", "sources"):
+        names = ("products", "cash_buckets", "scan_spreads", "inter_spreads", "sources")
+        for name in (*names, "month_arrays"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(
             self, "sources", tuple(sorted(self.sources, key=lambda s: (s.table, s.key, s.field)))
@@ -202,6 +217,14 @@ def _validate(p: SpanParams) -> None:
     for s in p.inter_spreads:
         if len(s.legs) != 2 or s.basis not in BASES:
             raise ValueError(f"inter spread {s.name}: two legs and basis in {BASES} required")
+    seen = set()
+    for a in p.month_arrays:
+        where = f"risk array {a.code}:{a.month}"
+        if a.code not in codes or (a.code, a.month) in seen or not 1 <= a.month % 100 <= 12:
+            raise ValueError(f"{where}: needs a loaded product, a month CCYYMM, no duplicate")
+        if len(a.losses) != 16 or not all(math.isfinite(v) for v in a.losses):
+            raise ValueError(f"{where}: needs 16 finite values, got {a.losses}")
+        seen.add((a.code, a.month))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,6 +238,7 @@ _FIELDS = {
     "cash_bucket": ("contract", "max_years", "psr_multiplier", "intra_spread_usd"),
     "scan_spread": ("legs", "credit_rate", "priority"),
     "inter_spread": ("legs", "rate", "priority", "basis"),
+    "risk_array": ("losses",),
 }  # fmt: skip
 _OPTIONAL = {("inter_spread", "basis"): "delta"}
 
@@ -253,6 +277,9 @@ def _rows(p: SpanParams) -> list[tuple[str, ...]]:
             ("inter_spread", s.name, "priority", s.priority),
             ("inter_spread", s.name, "basis", s.basis),
         ]
+    for a in p.month_arrays:
+        losses = "|".join(_fmt(float(v)) for v in a.losses)
+        entries.append(("risk_array", f"{a.code}:{a.month}", "losses", losses))
     rows = []
     for table, key, field, value in entries:
         src = p.source_of(table, key, field)

@@ -66,6 +66,7 @@ from xmsim.engines.span.params import (
     CashBucket,
     InterSpread,
     ProductParams,
+    RiskArray,
     ScanSpread,
     SpanParams,
     ValueSource,
@@ -84,6 +85,7 @@ __all__ = [
     "CashBucket",
     "InterSpread",
     "ProductParams",
+    "RiskArray",
     "ScanSpread",
     "SpanParams",
     "ValueSource",
@@ -157,6 +159,7 @@ def _build(r: _Reader) -> SpanParams:
         inters.append(
             InterSpread(key, (legs[0], legs[1]), (ratios[0], ratios[1]), rate, prio, basis)
         )
+    months = tuple(_month_array(r, key) for key in r.values["risk_array"])
     asof_text, line = r.get("meta", "", "asof")
     try:
         asof = dt.date.fromisoformat(asof_text)
@@ -180,6 +183,7 @@ def _build(r: _Reader) -> SpanParams:
             extreme_cover=r.number("meta", "", "extreme_cover"),
             round_arrays_to_usd=r.flag("meta", "", "round_arrays_to_usd"),
             sources=tuple(r.sources),
+            month_arrays=months,
         )
     except ValueError as exc:
         raise ValueError(f"{r.name}: {exc}") from None
@@ -195,6 +199,20 @@ def _text_of(path_or_text: str | Path | bytes, name: str | None = None) -> tuple
             raise ValueError(str(exc)) from None
         return decode(data), name or str(path_or_text)
     return str(path_or_text), name or "<span params text>"
+
+
+def _month_array(r: _Reader, key: str) -> RiskArray:
+    """A ``risk_array`` entry: key ``CODE:CCYYMM``, value 16 losses ``v1|v2|...`` [USD]."""
+    text, line = r.get("risk_array", key, "losses")
+    code, _, month = key.partition(":")
+    try:
+        losses = tuple(float(v) for v in text.split("|"))
+        if len(losses) != 16 or not month.isdigit() or code not in r.values["product"]:
+            raise ValueError
+    except ValueError:
+        raise r.error(line, f"risk_array {key!r}: write key CODE:CCYYMM of a product with "
+                            "product lines and 16 losses v1|...|v16 [USD]") from None  # fmt: skip
+    return RiskArray(code, int(month), losses)
 
 
 def _csv_or_span_file(
