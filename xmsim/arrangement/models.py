@@ -120,7 +120,8 @@ def _regroup(book: SpanBook, rows: np.ndarray, account: np.ndarray, names) -> Sp
         dv01_usd=book.dv01_usd[rows], years_to_maturity=book.years_to_maturity[rows],
         sub_key=book.sub_key[rows], spot=book.spot[rows], account=account,
         accounts=tuple(str(n) for n in names), contract_dv01=book.contract_dv01,
-        labels=tuple(book.labels[r] for r in rows),
+        labels=tuple(book.labels[r] for r in rows), cusip=book.cusip[rows],
+        face_usd=book.face_usd[rows],
     )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from xmsim.arrangement.crossmargin import (
     assign_legs,
     run_arrangement,
 )
-from xmsim.engines.span.margin import SpanBook, map_positions, span_margin_batch
+from xmsim.engines.span.margin import SpanBook, span_margin_batch
 from xmsim.engines.var.engine import gross_position_usd
 from xmsim.portfolio import FUTURE, Portfolio, Position
 from xmsim.pricing.risk import PositionTerms, PricingBook, position_risk
@@ -53,7 +53,10 @@ def _net_rows(book: SpanBook) -> SpanBook:
     if book.n_positions == 0:
         return book
     _, code_id = np.unique(book.code, return_inverse=True)
-    key = np.stack([code_id, book.sub_key, book.spot.astype(np.int64)], axis=1)
+    _, cusip_id = np.unique(book.cusip.astype(str), return_inverse=True)
+    key = np.stack(
+        [code_id, book.sub_key, book.spot.astype(np.int64), cusip_id.reshape(-1)], axis=1
+    )
     _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inv = inv.reshape(-1)
     n = first.size
@@ -68,33 +71,34 @@ def _net_rows(book: SpanBook) -> SpanBook:
         account=np.zeros(n, dtype=np.int64),
         accounts=("ALL",),
         labels=(),
+        cusip=book.cusip[first],
+        face_usd=np.bincount(inv, book.face_usd, n),
     )
 
 
-_SPAN_FIELDS = ("code", "dv01_usd", "years_to_maturity", "sub_key", "spot")
+_SPAN_FIELDS = ("code", "dv01_usd", "years_to_maturity", "sub_key", "spot", "cusip", "face_usd")
 
 
 def _compress_span(book: SpanBook | None, params, keep: set[tuple[str, int]]) -> SpanBook | None:
-    """An equivalent SPAN book with at most two rows (long, short) per combined commodity.
+    """An equivalent SPAN book with at most two futures rows (long, short) per contract.
 
-    Per CC, SPAN reads the net contracts, the sums of positive and of negative nets per expiry
-    or maturity (calendar charge) and the spot-month nets. Rows in the spot month and rows at
-    an expiry some candidate trades (``keep``: (code, expiry ordinal)) stay as they are; the
-    others are netted into one long and one short row per CC under fresh expiry keys, which
-    leaves every one of those quantities unchanged.
+    Per contract, SPAN reads the net futures, the sums of positive and of negative nets per
+    expiry (calendar charge) and the spot-month nets. Cash rows (netted per maturity and CUSIP
+    by :func:`_net_rows`), rows in the spot month and rows at an expiry some candidate trades
+    (``keep``: (code, expiry ordinal)) stay as they are; the other futures are netted into one
+    long and one short row per contract under fresh expiry keys, which leaves every one of
+    those quantities unchanged.
     """
     if book is None or book.n_positions == 0:
         return book
     book = _net_rows(book)
-    # the engine's own position -> CC map (no second copy of the cash-bucket rule); the tests
-    # compare the result with Simulator.arrangement
-    cc, q_eq, _ = map_positions(book, params)
-    kept = book.spot | np.array(
-        [(c, k) in keep for c, k in zip(book.code, book.sub_key.tolist(), strict=True)]
-    )
+    kept = (book.code == "") | book.spot
+    keys = zip(book.code, book.sub_key.tolist(), strict=True)
+    kept |= np.array([(c, k) in keep for c, k in keys], dtype=bool)
     rows = np.flatnonzero(kept)
-    rest = np.flatnonzero(~kept & (q_eq != 0))
-    grp = cc[rest] * 2 + (q_eq[rest] > 0)
+    rest = np.flatnonzero(~kept & (book.quantity != 0))
+    _, code_id = np.unique(book.code[rest], return_inverse=True)
+    grp = code_id.reshape(-1) * 2 + (book.quantity[rest] > 0)
     uniq, first, inv = np.unique(grp, return_index=True, return_inverse=True)
     src = rest[first]
     n_new = uniq.size
@@ -112,6 +116,8 @@ def _compress_span(book: SpanBook | None, params, keep: set[tuple[str, int]]) ->
         spot=np.concatenate([book.spot[rows], np.zeros(n_new, dtype=bool)]),
         account=np.zeros(n, dtype=np.int64),
         labels=("",) * n,
+        cusip=book.cusip[idx],
+        face_usd=np.concatenate([book.face_usd[rows], np.zeros(n_new)]),
     )
 
 

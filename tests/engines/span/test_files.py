@@ -158,7 +158,10 @@ def test_file_values_become_parameters_with_their_source(files):
     assert params.asof == dt.date(2026, 7, 31)
     src = params.source_of("product", "ZN", "psr_usd")
     assert src.status == "SRC" and "cme.20260731.s.pa2" in src.source
-    assert {b.contract for b in params.cash_buckets} <= {"ZN", "ZB", "ZT"}
+    base_zn = next(p for p in default_span_params().products if p.code == "ZN")
+    assert zn.point_years == base_zn.point_years  # where cash maps comes from the base set
+    curve = [s for s in params.scan_spreads if s.basis == "dv01"]
+    assert all(set(s.legs) <= {p.code for p in params.products} for s in curve)
 
 
 def _zipped(path, member=None) -> bytes:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xmsim.contracts import get_contract
 from xmsim.engines.span.margin import (
     SpanBook,
     risk_arrays,
@@ -19,7 +20,7 @@ from xmsim.engines.span.margin import (
     span_margin_batch,
     stack_books,
 )
-from xmsim.engines.span.params_io import InterSpread, default_span_params
+from xmsim.engines.span.params_io import CashMapping, InterSpread, default_span_params
 from xmsim.portfolio import FUTURE, TIPS, UST, Portfolio, Position
 
 ASOF = dt.date(2026, 7, 31)
@@ -152,7 +153,8 @@ def test_published_sr3_zt_snapshot_is_shipped():
     (sr3_zt,) = [s for s in params.inter_spreads if s.legs == ("SR3", "ZT")]
     assert sr3_zt.ratios == (3.0, 2.0) and sr3_zt.rate == 0.75
     result = span_margin(book_of([("SR3", 3, DEC), ("ZT", -2, DEC)]), params)
-    assert result.inter_credit_usd == pytest.approx(-0.75 * (3 * 700 + 2 * 600))
+    psr_sr3, psr_zt = params.psr_usd("SR3"), params.psr_usd("ZT")
+    assert result.inter_credit_usd == pytest.approx(-0.75 * (3 * psr_sr3 + 2 * psr_zt))
 
 
 # --- invariants ------------------------------------------------------------------------------
@@ -188,39 +190,70 @@ def test_spot_month_charge_in_the_delivery_month():
     asof = dt.date(2026, 9, 10)
     result = span_margin(span_book(pf, np.zeros(2), CONTRACT_DV01, asof), default_span_params())
     assert result.spot_charge_usd.sum() == pytest.approx(2 * 150.0)
-    assert result.maintenance_usd == pytest.approx(3 * 2000.0 + 300.0)
+    assert result.maintenance_usd == pytest.approx(3 * default_span_params().psr_usd("ZN") + 300.0)
     assert result.attribution_usd.sum() == pytest.approx(result.maintenance_usd)
 
 
-def test_initial_is_maintenance_times_multiplier_and_shown_is_stated():
-    params = default_span_params()
+def test_initial_follows_the_account_type_and_shown_is_stated():
+    params = default_span_params().with_psr({"ZN": 2000})
     result = span_margin(book_of([("ZN", 3, DEC)]), params)
-    assert result.shown == "initial" and result.initial_usd == pytest.approx(6000 * 1.10)
-    assert result.margin_usd == result.initial_usd
-    maint = span_margin(book_of([("ZN", 3, DEC)]), dataclasses.replace(params, shown="maintenance"))
+    assert result.account_type == "member" and result.initial_multiplier == 1.0
+    assert result.shown == "initial" and result.initial_usd == result.maintenance_usd == 6000
+    hrp = span_margin(book_of([("ZN", 3, DEC)]), params.for_account_type("HRP"))
+    assert hrp.initial_usd == pytest.approx(6000 * 1.10) and hrp.margin_usd == hrp.initial_usd
+    assert hrp.to_frame().attrs["account_type"] == "HRP"
+    maint = span_margin(
+        book_of([("ZN", 3, DEC)]),
+        dataclasses.replace(params.for_account_type("HRP"), shown="maintenance"),
+    )
     assert maint.margin_usd == maint.maintenance_usd == pytest.approx(6000.0)
+    batch = span_margin_batch(book_of([("ZN", 3, DEC)]), params.for_account_type("HRP"))
+    assert batch.initial_usd[0] == pytest.approx(6600.0) and batch.account_type == "HRP"
 
 
-def test_cash_note_against_dv01_matched_zn_nets_most_but_not_all():
-    note = Position(UST, 10_000_000.0, coupon_pct=4.0, maturity=dt.date(2034, 2, 15))  # 7.5y
-    pf = Portfolio.of([note, fut("ZN", -10)])
-    dv01 = np.array([10 * CONTRACT_DV01["ZN"], -10 * CONTRACT_DV01["ZN"]])
+def test_cash_note_at_a_contract_point_nets_with_it_less_the_basis_charge():
     params = default_span_params()
-    result = span_margin(span_book(pf, dv01, CONTRACT_DV01, ASOF), params)
-    outright = 10 * 2000 * 1.05 + 10 * 2000
-    assert result.position_group == ("CASH-ZN", "ZN")
-    assert result.maintenance_usd == pytest.approx(0.1 * outright)
-    assert 0 < result.maintenance_usd < 0.2 * outright
-    # a new 10-year (CASH-TN bucket) still offsets ZN through the DV01-matched adjacent credit
-    new = dataclasses.replace(note, maturity=dt.date(2036, 5, 15))
-    pf2 = Portfolio.of([new, fut("ZN", -10)])
-    r2 = span_margin(span_book(pf2, dv01, CONTRACT_DV01, ASOF), params)
-    assert r2.position_group[0] == "CASH-TN"
-    assert 0 < r2.maintenance_usd < 0.5 * (r2.scan_risk_usd.sum())
+    result = span_margin(book_of([("", 780.0, 6.75), ("ZN", -10, DEC)]), params)  # ZN point
+    assert result.position_group == ("ZN", "ZN")
+    assert result.position_contracts.tolist() == pytest.approx([10.0, -10.0])
+    basis = 10 * params.cash_basis_rate * params.psr_usd("ZN")
+    assert result.maintenance_usd == pytest.approx(basis)
+    assert result.basis_charge_usd.tolist() == pytest.approx([basis])
+    assert result.attribution_usd.sum() == pytest.approx(basis)
+    # a new 10-year lies between TN (9.75y) and ZB (15.5y): split by maturity
+    new = Position(UST, 10_000_000.0, coupon_pct=4.0, maturity=dt.date(2036, 7, 31))
+    r2 = span_margin(span_book(Portfolio.of([new]), np.array([780.0]), CONTRACT_DV01, ASOF), params)
+    years = (new.maturity - ASOF).days / 365.25
+    w_zb = (years - 9.75) / (15.5 - 9.75)
+    assert r2.position_group == ("TN+ZB",)
+    eq = {c: q for _, c, q in r2.equivalents}
+    assert eq["TN"] == pytest.approx(780 * (1 - w_zb) / 100.0)
+    assert eq["ZB"] == pytest.approx(780 * w_zb / 150.0)
+
+
+def test_user_cash_map_overrides_the_automatic_split():
+    note = Position(
+        UST, 10_000_000.0, coupon_pct=4.0, maturity=dt.date(2036, 7, 31), cusip="91282CKZ3"
+    )
+    mapping = CashMapping("91282CKZ3", "ZN", dt.date(2026, 12, 1), 0.85)
+    params = dataclasses.replace(default_span_params(), cash_map=(mapping,))
+    pf = Portfolio.of([note, fut("ZN", -85)])
+    result = span_margin(span_book(pf, np.array([700.0, -85 * 78.0]), CONTRACT_DV01, ASOF), params)
+    assert result.position_group == ("ZN", "ZN")
+    assert result.position_contracts.tolist() == pytest.approx([85.0, -85.0])  # 10mm x 0.85 / 100k
+    assert result.maintenance_usd == pytest.approx(
+        85 * params.cash_basis_rate * params.psr_usd("ZN")
+    )
+    short = span_book(Portfolio.of([note.scaled(-1)]), np.array([-700.0]), CONTRACT_DV01, ASOF)
+    assert span_margin(short, params).position_contracts.tolist() == pytest.approx([-85.0])
 
 
 def test_whole_spreads_switch():
+    """Whole spreads apply to contract-ratio groups (CME's); DV01-matched ones stay fractional."""
     params = default_span_params().with_psr({"ZB": 3100, "ZN": 1600})
+    params = dataclasses.replace(
+        params, scan_spreads=tuple(s for s in params.scan_spreads if s.basis == "delta")
+    )
     book = book_of([("ZB", 1, DEC), ("ZN", -1, DEC)])
     whole = span_margin(book, dataclasses.replace(params, fractional_spreads=False))
     assert whole.maintenance_usd == pytest.approx(4700.0) and not whole.scanning_spreads
@@ -247,13 +280,46 @@ def test_bad_input_is_a_clear_error():
         span_book(Portfolio.of([tips]), np.zeros(1), CONTRACT_DV01, ASOF)
     with pytest.raises(ValueError, match="expired"):
         span_book(Portfolio.of([fut("ZN", 1, dt.date(2026, 6, 1))]), np.zeros(1), {}, ASOF)
-    note = Position(UST, 1e6, coupon_pct=4.0, maturity=dt.date(2034, 2, 15))
+    note = Position(UST, 1e6, coupon_pct=4.0, maturity=dt.date(2033, 4, 30))
     book = span_book(Portfolio.of([note]), np.array([80.0]), {}, ASOF)
-    with pytest.raises(ValueError, match="no DV01 for ZN"):
+    with pytest.raises(ValueError, match=r"no DV01 for (ZF|ZN)"):
         span_margin(book, params)
 
 
 # --- the slow reference ----------------------------------------------------------------------
+
+
+def reference_rows(book: SpanBook, params):
+    """(code, contracts, is_cash, sub_key, spot) rows by hand: futures as they are, mapped cash
+    at face x CF / contract face, other cash split by maturity between bracketing points."""
+    dv01 = dict(book.contract_dv01)
+    points = sorted((p.point_years, p.code) for p in params.products if p.code in TREASURIES)
+    mapping = {m.cusip: m for m in params.cash_map}
+    rows = []
+    for i in range(book.n_positions):
+        code = str(book.code[i])
+        if code:
+            rows.append((code, float(book.quantity[i]), False, int(book.sub_key[i]), book.spot[i]))
+            continue
+        if book.cusip[i] in mapping:
+            m = mapping[book.cusip[i]]
+            q = float(book.face_usd[i]) * m.conversion_factor / get_contract(m.contract).face_usd
+            rows.append((m.contract, q, True, m.month.toordinal(), False))
+            continue
+        t, d = float(book.years_to_maturity[i]), float(book.dv01_usd[i])
+        if t <= points[0][0]:
+            shares = [(points[0][1], 1.0)]
+        elif t >= points[-1][0]:
+            shares = [(points[-1][1], 1.0)]
+        else:
+            j = max(k for k in range(len(points)) if points[k][0] <= t)
+            (t0, c0), (t1, c1) = points[j], points[j + 1]
+            w = (t - t0) / (t1 - t0)
+            shares = [(c0, 1 - w), (c1, w)]
+        for c, w in shares:
+            if w > 0:
+                rows.append((c, d * w / dv01[c], True, int(book.sub_key[i]), False))
+    return rows
 
 
 def reference_margin(book: SpanBook, params) -> float:
@@ -270,30 +336,32 @@ def reference_margin(book: SpanBook, params) -> float:
         return out
 
     dv01 = dict(book.contract_dv01)
-    net, net_sub, spot_sub = {}, {}, {}
-    for i in range(book.n_positions):
-        code = str(book.code[i])
-        if code:
-            q = float(book.quantity[i])
-        else:
-            bucket = next(
-                b for b in params.cash_buckets if book.years_to_maturity[i] <= b.max_years
-            )
-            code, q = bucket.code, float(book.dv01_usd[i]) / dv01[bucket.contract]
+
+    def dv01_of(code):
+        return dv01.get(code) or get_contract(code).usd_per_bp
+
+    net, cash_net, net_sub, spot_sub = {}, {}, {}, {}
+    for code, q, is_cash, sub, spot in reference_rows(book, params):
         net[code] = net.get(code, 0.0) + q
-        k = (code, int(book.sub_key[i]))
+        if is_cash:
+            cash_net[code] = cash_net.get(code, 0.0) + q
+        k = (code, is_cash, sub)
         net_sub[k] = net_sub.get(k, 0.0) + q
-        if book.spot[i]:
+        if spot:
             spot_sub[k] = spot_sub.get(k, 0.0) + q
     intra_rate = {p.code: p.intra_spread_usd for p in params.products}
-    intra_rate |= {b.code: b.intra_spread_usd for b in params.cash_buckets}
     spot_rate = {p.code: p.spot_usd for p in params.products}
     total = 0.0
     for code in net:
-        longs = sum(v for (c, _), v in net_sub.items() if c == code and v > 0)
-        shorts = sum(-v for (c, _), v in net_sub.items() if c == code and v < 0)
-        total += min(longs, shorts) * intra_rate[code]
-    for (code, _), v in spot_sub.items():
+        for is_cash in (False, True):
+            subs = [v for (c, k, _), v in net_sub.items() if c == code and k == is_cash]
+            longs = sum(v for v in subs if v > 0)
+            shorts = sum(-v for v in subs if v < 0)
+            total += min(longs, shorts) * intra_rate[code]
+        c, f = cash_net.get(code, 0.0), net[code] - cash_net.get(code, 0.0)
+        if c * f < 0:
+            total += params.cash_basis_rate * params.psr_usd(code) * min(abs(c), abs(f))
+    for (code, _, _), v in spot_sub.items():
         total += abs(v) * spot_rate.get(code, 0.0)
     rem = dict(net)
     for s in sorted(params.scan_spreads, key=lambda s: s.priority):
@@ -304,9 +372,13 @@ def reference_margin(book: SpanBook, params) -> float:
                 qa, qb = rem.get(a, 0.0), rem.get(b, 0.0)
                 if qa * qb >= 0:
                     continue
-                n = min(abs(qa) / ra, abs(qb) / rb)
-                la, lb = math.copysign(n * ra, qa), math.copysign(n * rb, qb)
+                sa, sb = (dv01_of(a), dv01_of(b)) if s.basis == "dv01" else (1.0, 1.0)
+                n = min(abs(qa) * sa / ra, abs(qb) * sb / rb)
+                la, lb = math.copysign(n * ra / sa, qa), math.copysign(n * rb / sb, qb)
                 rem[a], rem[b] = qa - la, qb - lb
+                for c in (a, b):
+                    if abs(rem[c]) < 1e-9:
+                        rem[c] = 0.0
                 worst = 0.0
                 for sc in range(16):
                     losses = [la * loss_per_contract(a)[sc], lb * loss_per_contract(b)[sc]]
@@ -324,10 +396,7 @@ def reference_margin(book: SpanBook, params) -> float:
         a, b = s.legs
         if rem.get(a, 0.0) * rem.get(b, 0.0) >= 0 or avail[a] <= 1e-12 or avail[b] <= 1e-12:
             continue
-        sa, sb = (1.0, 1.0)
-        if s.basis == "dv01":
-            bucket_contract = {x.code: x.contract for x in params.cash_buckets}
-            sa, sb = (dv01[bucket_contract.get(c, c)] for c in (a, b))
+        sa, sb = (dv01_of(a), dv01_of(b)) if s.basis == "dv01" else (1.0, 1.0)
         n = min(avail[a] * sa / s.ratios[0], avail[b] * sb / s.ratios[1])
         ua, ub = n * s.ratios[0] / sa, n * s.ratios[1] / sb
         pa = scan[a] / abs(rem[a])
@@ -406,7 +475,8 @@ def test_span_book_by_account_feeds_the_batch():
     book = span_book(pf, np.zeros(2), CONTRACT_DV01, ASOF, by_account=True)
     batch = span_margin_batch(book, default_span_params())
     assert batch.accounts == ("X", "Y")
-    assert batch.maintenance_usd.tolist() == [4000.0, 4000.0]
+    zn = default_span_params().psr_usd("ZN")
+    assert batch.maintenance_usd.tolist() == [2 * zn, 2 * zn]
     assert span_margin(book, default_span_params()).maintenance_usd == 0  # one combined portfolio
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from xmsim.engines.span.params_io import (
-    DEFAULT_KEY_TENOR_YEARS,
+    CashMapping,
     calibrated_span_params,
     default_span_params,
     load_span_params,
@@ -25,34 +25,54 @@ DEFAULT_TEXT = resources.files("xmsim.data").joinpath("span_params_default.csv")
 def test_default_is_dated_and_labelled_illustrative():
     p = default_span_params()
     assert "not official CME levels" in p.label and p.asof == dt.date(2026, 7, 31)
-    psr = {x.code: x.psr_usd for x in p.products}
-    assert psr == {
-        "ZT": 600,
-        "Z3N": 900,
-        "ZF": 1300,
-        "ZN": 2000,
-        "TN": 2800,
-        "TWE": 4000,
-        "ZB": 4500,
-        "UB": 7000,
-        "SR3": 700,
-        "SR1": 400,
-        "ZQ": 400,
-    }
-    assert p.source_of("product", "ZN", "psr_usd").status == "ASSUMED"
-    assert p.initial_multiplier == 1.10 and p.shown == "initial"
+    assert p.source_of("product", "ZN", "psr_usd").status in ("ASSUMED", "CALIBRATED")
     tsy = next(s for s in p.scan_spreads if s.name == "TSY-LONG")
     assert tsy.legs == ("UB", "ZB", "ZN", "ZF") and tsy.ratios == (2, 2, 3, 5)
+    assert tsy.basis == "delta"
     assert (
         tsy.credit_rate == 0.70 and p.source_of("scan_spread", "TSY-LONG", "legs").status == "SRC"
     )
-    assert [b.max_years for b in p.cash_buckets] == [2.75, 4, 6.5, 9.4, 10, 19, 24, np.inf]
-    assert p.psr_usd("CASH-ZN") == pytest.approx(2100.0)
+    assert [c for c, _ in p.cash_points()] == ["ZT", "Z3N", "ZF", "ZN", "TN", "ZB", "TWE", "UB"]
+    assert p.source_of("product", "ZN", "point_years").status == "ASSUMED"
+    assert p.source_of("meta", "", "cash_basis_rate").status == "ASSUMED"
+
+
+def test_initial_multiplier_by_account_type_cites_the_advisories():
+    p = default_span_params()
+    assert p.account_type == "member" and p.shown == "initial"
+    assert (p.initial_member, p.initial_non_hrp, p.initial_hrp) == (1.0, 1.0, 1.1)
+    assert p.initial_multiplier == 1.0
+    assert p.for_account_type("non-HRP").initial_multiplier == 1.0
+    assert p.for_account_type("HRP").initial_multiplier == 1.1
+    assert "08-380" in p.source_of("meta", "", "initial_member").source
+    assert "23-376" in p.source_of("meta", "", "initial_non_hrp").source
+    with pytest.raises(ValueError, match="account_type"):
+        p.for_account_type("speculator")
+
+
+def test_cash_map_round_trips_and_checks_its_contract(tmp_path):
+    m = CashMapping("91282CKZ3", "ZN", dt.date(2026, 12, 1), 0.8512)
+    p = dataclasses.replace(default_span_params(), cash_map=(m,))
+    path = tmp_path / "p.csv"
+    save_span_params(p, path)
+    assert "cash_map,91282CKZ3,month,2026-12" in path.read_text()
+    assert load_span_params(path).cash_map == (m,)
+    bad = path.read_text().replace("91282CKZ3,month,2026-12", "91282CKZ3,month,Dec")
+    with pytest.raises(ValueError, match=r"line .*YYYY-MM"):
+        load_span_params(bad)
+    with pytest.raises(ValueError, match="not a Treasury product"):
+        dataclasses.replace(p, cash_map=(dataclasses.replace(m, contract="SR3"),))
+
+
+def test_old_cash_bucket_rows_say_what_to_do():
+    text = DEFAULT_TEXT + "cash_bucket,CASH-ZN,contract,ZN,ASSUMED,x\n"
+    with pytest.raises(ValueError, match="futures equivalents"):
+        load_span_params(text)
 
 
 def test_every_value_has_a_status_and_source():
     frame = default_span_params().to_frame()
-    assert set(frame["status"]) <= {"SRC", "ASSUMED"}
+    assert set(frame["status"]) <= {"SRC", "ASSUMED", "CALIBRATED"}
     assert (frame["source"].str.len() > 0).all()
 
 
@@ -78,12 +98,12 @@ def line_of(text: str, fragment: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("product,ZN,psr_usd,2000", "product,ZX,psr_usd,2000", "unknown contract 'ZX'"),
-        ("product,ZN,psr_usd,2000", "product,ZN,psr_usd,lots", "'lots' is not a number"),
-        ("product,ZN,psr_usd,2000", "product,ZN,psr_usd,", "value is empty"),
-        ("product,ZN,psr_usd,2000", "prodct,ZN,psr_usd,2000", "unknown table 'prodct'"),
-        ("product,ZN,psr_usd,2000", "product,ZN,psr,2000", "unknown field 'psr'"),
-        ("product,ZN,psr_usd,2000,ASSUMED", "product,ZN,psr_usd,2000,MAYBE", "status 'MAYBE'"),
+        ("product,ZN,psr_usd,2150", "product,ZX,psr_usd,2000", "unknown contract 'ZX'"),
+        ("product,ZN,psr_usd,2150", "product,ZN,psr_usd,lots", "'lots' is not a number"),
+        ("product,ZN,psr_usd,2150", "product,ZN,psr_usd,", "value is empty"),
+        ("product,ZN,psr_usd,2150", "prodct,ZN,psr_usd,2000", "unknown table 'prodct'"),
+        ("product,ZN,psr_usd,2150", "product,ZN,psr,2000", "unknown field 'psr'"),
+        ("product,ZN,psr_usd,2150,CALIBRATED", "product,ZN,psr_usd,2150,MAYBE", "status 'MAYBE'"),
         ("legs,SR3:3|ZT:2", "legs,SR3:3|ZZ:2", "unknown legs \\['ZZ'\\]"),
         ("legs,SR3:3|ZT:2", "legs,SR3-3|ZT:2", "CODE:RATIO"),
         ("SR3-ZT,basis,delta", "SR3-ZT,basis,gamma", "basis"),
@@ -155,7 +175,10 @@ def test_calibrated_params():
     p = calibrated_span_params(h, dv01, {"ZN": "7Y"})
     psr = {x.code: x.psr_usd for x in p.products}
     assert psr["ZN"] == round(78.0 * one_day_move_bp(h, 7.0) / 10) * 10
-    assert psr["SR3"] == round(25.0 * one_day_move_bp(h, DEFAULT_KEY_TENOR_YEARS["SR3"]) / 10) * 10
+    assert psr["SR3"] == round(25.0 * one_day_move_bp(h, 0.25) / 10) * 10
+    assert psr["TN"] == round(100.0 * one_day_move_bp(h, 9.75) / 10) * 10  # its point_years
+    doubled = calibrated_span_params(h, dv01, {"ZN": "7Y"}, multiplier=2.0)
+    assert doubled.psr_usd("ZN") == round(2 * 78.0 * one_day_move_bp(h, 7.0) / 10) * 10
     assert all(v % 10 == 0 and v > 0 for v in psr.values())
     assert "synthetic test history" in p.label and p.asof == h.end
     src = p.source_of("product", "ZN", "psr_usd")

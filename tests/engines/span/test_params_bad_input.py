@@ -17,7 +17,7 @@ from xmsim.upload.table import decode
 
 DEFAULT = default_span_params()
 TEXT = decode((resources.files("xmsim.data") / "span_params_default.csv").read_bytes())
-ZN = "product,ZN,psr_usd,2000"
+ZN = f"product,ZN,psr_usd,{DEFAULT.psr_usd('ZN'):g}"
 
 
 def _line(text: str, fragment: str) -> int:
@@ -31,7 +31,10 @@ def test_a_psr_out_of_range_is_rejected_naming_the_range(value):
         load_span_params(text)
     params, (warning,) = read_span_params(text)
     assert params.psr_usd("ZN") == DEFAULT.psr_usd("ZN")
-    assert "shipped default 2000 (ASSUMED)" in warning and f"line {_line(TEXT, ZN)}" in warning
+    assert (
+        f"shipped default {DEFAULT.psr_usd('ZN'):g} (ASSUMED)" in warning
+        and f"line {_line(TEXT, ZN)}" in warning
+    )
     json.dumps([p.psr_usd for p in params.products], allow_nan=False)
 
 

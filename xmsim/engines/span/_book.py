@@ -9,6 +9,7 @@ Import these from :mod:`xmsim.engines.span.margin`, which re-exports them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,8 +38,12 @@ class SpanBook:
     account : index into ``accounts`` (the batch path margins each account on its own).
     accounts : account names.
     contract_dv01 : (code, DV01 of one contract [USD per bp]) pairs, for cash equivalents and
-        ``dv01``-basis credits.
+        ``dv01``-basis spreads.
     labels : one description per position.
+    cusip : CUSIP of cash rows (``""`` when none), read by ``SpanParams.cash_map``; default all
+        ``""``.
+    face_usd : face of cash rows [USD] (repos: the collateral's), signed like ``dv01_usd`` (+ =
+        gains when yields fall); default 0.
     """
 
     asof: dt.date
@@ -52,10 +57,18 @@ class SpanBook:
     accounts: tuple[str, ...]
     contract_dv01: tuple[tuple[str, float], ...]
     labels: tuple[str, ...]
+    cusip: np.ndarray | None = None
+    face_usd: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = np.asarray(self.code).shape[0]
+        if self.cusip is None:
+            object.__setattr__(self, "cusip", np.full(n, "", dtype=object))
+        if self.face_usd is None:
+            object.__setattr__(self, "face_usd", np.zeros(n))
         for name, dtype in (
+            ("cusip", object),
+            ("face_usd", float),
             ("code", str),
             ("quantity", float),
             ("dv01_usd", float),
@@ -122,15 +135,26 @@ def span_book(
             if (p.expiry.year, p.expiry.month) < month:
                 raise ValueError(f"{where}: {p.description} expired before {asof}")
             spot = (p.expiry.year, p.expiry.month) == month
-            rows.append((code, p.quantity, 0.0, np.nan, p.expiry.toordinal(), spot))
+            rows.append((code, p.quantity, 0.0, np.nan, p.expiry.toordinal(), spot, "", 0.0))
         elif p.product in CASH_PRODUCTS:
             years = (p.maturity - asof).days / DAYS_PER_YEAR
             if years <= 0:
                 raise ValueError(f"{where}: {p.description} has matured by {asof}")
-            rows.append(("", 0.0, dv01[i], years, p.maturity.toordinal(), False))
+            rows.append(
+                (
+                    "",
+                    0.0,
+                    dv01[i],
+                    years,
+                    p.maturity.toordinal(),
+                    False,
+                    p.cusip or "",
+                    math.copysign(abs(p.quantity), dv01[i]),
+                )
+            )
         else:
             raise ValueError(f"{where}: SPAN cannot margin product {p.product!r}")
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 8
     return SpanBook(
         asof=asof,
         code=np.array(cols[0], dtype=str),
@@ -143,7 +167,14 @@ def span_book(
         accounts=accounts,
         contract_dv01=tuple(bucket_contract_dv01.items()),
         labels=tuple(p.description for p in portfolio),
+        cusip=np.array(cols[6], dtype=object),
+        face_usd=np.array(cols[7], dtype=float),
     )
+
+
+_STACKED = (
+    "code", "quantity", "dv01_usd", "years_to_maturity", "sub_key", "spot", "cusip", "face_usd",
+)  # fmt: skip
 
 
 def stack_books(books: Sequence[SpanBook], names: Sequence[str] | None = None) -> SpanBook:
@@ -156,10 +187,7 @@ def stack_books(books: Sequence[SpanBook], names: Sequence[str] | None = None) -
             if merged.setdefault(k, v) != v:
                 raise ValueError(f"books disagree on the DV01 of {k}: {merged[k]} vs {v}")
     names = tuple(names) if names is not None else tuple(str(i) for i in range(len(books)))
-    cat = {
-        f: np.concatenate([getattr(b, f) for b in books])
-        for f in ("code", "quantity", "dv01_usd", "years_to_maturity", "sub_key", "spot")
-    }
+    cat = {f: np.concatenate([getattr(b, f) for b in books]) for f in _STACKED}
     sizes = [b.n_positions for b in books]
     return SpanBook(
         asof=books[0].asof,

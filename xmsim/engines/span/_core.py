@@ -15,6 +15,7 @@ import numpy as np
 
 from xmsim.contracts import get_contract
 from xmsim.engines.span._book import SpanBook
+from xmsim.engines.span._equiv import FuturesEquivalents, futures_equivalents
 from xmsim.engines.span._months import MonthTable, effective, month_table, row_arrays
 from xmsim.engines.span.params_io import SpanParams
 from xmsim.frozen import readonly
@@ -57,10 +58,13 @@ class _Compiled:
     psr: np.ndarray  # (n_cc,)
     intra: np.ndarray  # (n_cc,)
     spot: np.ndarray  # (n_cc,)
-    bucket_max: np.ndarray  # (n_buckets,)
-    bucket_cc: np.ndarray  # (n_buckets,)
-    bucket_contract: tuple[str, ...]
-    pairs: tuple[tuple[str, int, int, float, float, float], ...]
+    basis: np.ndarray  # (n_cc,) cash-vs-futures basis charge per matched contract [USD]
+    table_dv01: np.ndarray  # (n_cc,) contract-table DV01 [USD per bp], NaN for Treasuries
+    face: np.ndarray  # (n_cc,) contract face [USD]
+    point_cc: np.ndarray  # (k,) Treasury CCs that take cash, by point
+    point_years: np.ndarray  # (k,) their points [years]
+    cash_map: dict  # CUSIP -> (cc, month ordinal, conversion factor)
+    pairs: tuple[tuple[str, int, int, float, float, float, str], ...]
     inters: tuple[tuple[str, int, int, float, float, float, str], ...]
     months: MonthTable | None  # per-month risk arrays (CME's file), None without
 
@@ -69,76 +73,66 @@ class _Compiled:
 def _compile(params: SpanParams) -> _Compiled:
     cc = params.combined_commodities
     idx = {c: i for i, c in enumerate(cc)}
-    n_prod = len(params.products)
     pairs = []
     for s in sorted(params.scan_spreads, key=lambda s: s.priority):
         k = len(s.legs)
         for gap in range(1, k):
             for i in range(k - gap):
                 a, b = idx[s.legs[i]], idx[s.legs[i + gap]]
-                pairs.append((s.name, a, b, s.ratios[i], s.ratios[i + gap], s.credit_rate))
+                pairs.append((s.name, a, b, s.ratios[i], s.ratios[i + gap], s.credit_rate, s.basis))
     inters = tuple(
         (s.name, idx[s.legs[0]], idx[s.legs[1]], *s.ratios, s.rate, s.basis)
         for s in sorted(params.inter_spreads, key=lambda s: s.priority)
     )
+    points = params.cash_points()
+    psr = np.array([params.psr_usd(c) for c in cc])
     arrays = readonly(risk_arrays(params))
     return _Compiled(
         cc=cc,
         arrays=arrays,
-        psr=readonly([params.psr_usd(c) for c in cc]),
-        intra=readonly(
-            [p.intra_spread_usd for p in params.products]
-            + [b.intra_spread_usd for b in params.cash_buckets]
-        ),
-        spot=readonly([p.spot_usd for p in params.products] + [0.0] * len(params.cash_buckets)),
-        bucket_max=readonly([b.max_years for b in params.cash_buckets]),
-        bucket_cc=readonly(np.arange(n_prod, len(cc)), np.int64),
-        bucket_contract=tuple(b.contract for b in params.cash_buckets),
+        psr=readonly(psr),
+        intra=readonly([p.intra_spread_usd for p in params.products]),
+        spot=readonly([p.spot_usd for p in params.products]),
+        basis=readonly(params.cash_basis_rate * psr),
+        table_dv01=readonly([get_contract(c).usd_per_bp or np.nan for c in cc]),
+        face=readonly([get_contract(c).face_usd for c in cc]),
+        point_cc=readonly([idx[c] for c, _ in points], np.int64),
+        point_years=readonly([y for _, y in points]),
+        cash_map={
+            m.cusip: (idx[m.contract], m.month.toordinal(), m.conversion_factor)
+            for m in params.cash_map
+        },
         pairs=tuple(pairs),
         inters=inters,
         months=month_table(params.month_arrays, cc, arrays),
     )
 
 
-def _map_positions(book: SpanBook, cp: _Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CC index (n_positions,), contracts-equivalent (n_positions,), cc DV01 (n_cc,) [USD/bp]."""
-    dv01_of = dict(book.contract_dv01)
-    n_prod = len(cp.cc) - len(cp.bucket_cc)
-    uniq, inv = np.unique(book.code, return_inverse=True)
-    lut = np.empty(len(uniq), dtype=np.int64)
-    for j, code in enumerate(uniq):  # a handful of distinct codes
-        if code and code not in cp.cc[:n_prod]:
-            raise ValueError(f"no SPAN parameters for contract {code!r}; add a product line")
-        lut[j] = cp.cc.index(code) if code else -1
-    cc = lut[inv] if book.n_positions else np.zeros(0, np.int64)
-    q = book.quantity.copy()
-    cash = book.code == ""
-    if np.any(cash):
-        bucket = np.searchsorted(cp.bucket_max, book.years_to_maturity[cash], side="left")
-        bucket_dv01 = np.full(len(cp.bucket_contract), np.nan)
-        for b in np.unique(bucket):
-            contract = cp.bucket_contract[b]
-            if not dv01_of.get(contract, 0) > 0:
-                raise ValueError(f"no DV01 for {contract} (cash bucket {cp.cc[cp.bucket_cc[b]]})")
-            bucket_dv01[b] = dv01_of[contract]
-        cc[cash] = cp.bucket_cc[bucket]
-        q[cash] = book.dv01_usd[cash] / bucket_dv01[bucket]
-    cc_dv01 = np.array(
-        [dv01_of.get(c, get_contract(c).usd_per_bp or np.nan) for c in cp.cc[:n_prod]]
-        + [dv01_of.get(c, np.nan) for c in cp.bucket_contract]
-    )
-    return cc, q, cc_dv01
+def _map_positions(book: SpanBook, cp: _Compiled) -> FuturesEquivalents:
+    """Step 1: the book's futures-equivalent rows (:mod:`xmsim.engines.span._equiv`)."""
+    return futures_equivalents(book, cp)
+
+
+def _array_rows(book: SpanBook, eq: FuturesEquivalents, cp: _Compiled, source: str):
+    """Row of the risk-array table for each equivalent row (:mod:`~._months`): futures and
+    type-9-mapped cash by contract month, automatically mapped cash by its contract."""
+    if cp.months is None:
+        return eq.cc
+    mapped = eq.cash & np.isin(book.cusip[eq.src], list(cp.cash_map))
+    labels = np.asarray(book.labels, dtype=object)[eq.src]
+    return row_arrays(cp.months, eq.cc, eq.sub_key, ~eq.cash | mapped, labels, cp.cc, source)
 
 
 @dataclass
 class _Core:
     """Per-account, per-CC arrays of one engine run (n_acc accounts, n_cc CCs, 16 scenarios)."""
 
-    net: np.ndarray  # (n_acc, n_cc) net contracts before spreads
+    net: np.ndarray  # (n_acc, n_cc) net contracts before spreads (cash equivalents included)
     rem: np.ndarray  # (n_acc, n_cc) after scanning spreads
     scan: np.ndarray  # (n_acc, n_cc)
     intra: np.ndarray  # (n_acc, n_cc)
     spot: np.ndarray  # (n_acc, n_cc)
+    basis: np.ndarray  # (n_acc, n_cc) cash-vs-futures basis charge
     pair_n: np.ndarray  # (n_pairs, n_acc) spreads formed
     pair_legs: np.ndarray  # (n_pairs, 2, n_acc) signed contracts moved out of each leg
     pair_values: np.ndarray  # (n_pairs, n_acc, 16) [USD]
@@ -147,10 +141,10 @@ class _Core:
     inter_used: np.ndarray  # (n_inters, 2, n_acc) contracts used per leg
     inter_credit: np.ndarray  # (n_inters, 2, n_acc) credit per leg [USD, >= 0]
     group_net_spot: np.ndarray  # (n_groups,) |net| of each (account, CC, expiry) if spot
-    group_of: np.ndarray  # (n_positions,) group index of each position
+    group_of: np.ndarray  # (n_rows,) group index of each equivalent row
     eff: np.ndarray  # (n_acc, n_cc, 16) effective loss per net contract [USD]
     resid: np.ndarray | float  # (n_acc, n_cc, 16) scenario loss left where the CC nets to 0
-    position_arrays: np.ndarray  # (n_positions, 16) each position's per-contract array [USD]
+    position_arrays: np.ndarray  # (n_rows, 16) each row's per-contract array [USD]
 
     @property
     def maintenance(self) -> np.ndarray:
@@ -159,6 +153,7 @@ class _Core:
             self.scan.sum(1)
             + self.intra.sum(1)
             + self.spot.sum(1)
+            + self.basis.sum(1)
             + self.pair_charge.sum(0)
             - self.inter_credit.sum((0, 1))
         )
@@ -169,52 +164,84 @@ def _segsum(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(index, weights, minlength=n).astype(float, copy=False)
 
 
-def _core(
-    acct: np.ndarray,
-    cc: np.ndarray,
-    q: np.ndarray,
-    book: SpanBook,
-    n_acc: int,
-    cp: _Compiled,
-    cc_dv01: np.ndarray,
-    params: SpanParams,
-) -> _Core:
-    """The hot path: segment sums and per-scenario matrix operations, no per-position loop."""
+def _charges(eq: FuturesEquivalents, n_acc: int, cp: _Compiled):
+    """Net, calendar (futures by expiry, cash by maturity), spot and cash-vs-futures basis."""
     n_cc = len(cp.cc)
-    key = acct * n_cc + cc
-    net = _segsum(key, q, n_acc * n_cc).reshape(n_acc, n_cc)
-    future = book.code != ""
-    rows = row_arrays(cp.months, cc, book.sub_key, future, book.labels, cp.cc, params.label)
-    eff, resid = effective(cp.months, cp.arrays, key, q, rows, net)
-    # calendar spreads and spot month: net per (account, CC, expiry/maturity)
-    sub_u, sub_rank = np.unique(book.sub_key, return_inverse=True)
-    groups, group_of = np.unique(key * max(len(sub_u), 1) + sub_rank, return_inverse=True)
-    group_key = groups // max(len(sub_u), 1)
-    net_sub = _segsum(group_of, q, len(groups))
-    longs = _segsum(group_key, np.clip(net_sub, 0, None), n_acc * n_cc)
-    shorts = _segsum(group_key, np.clip(-net_sub, 0, None), n_acc * n_cc)
-    intra = np.minimum(longs, shorts).reshape(n_acc, n_cc) * cp.intra
-    spot_net = np.abs(_segsum(group_of, np.where(book.spot, q, 0.0), len(groups)))
-    spot = _segsum(group_key, spot_net, n_acc * n_cc).reshape(n_acc, n_cc) * cp.spot
+    key = eq.account * n_cc + eq.cc
+    net = _segsum(key, eq.q, n_acc * n_cc).reshape(n_acc, n_cc)
+    cash_net = _segsum(key, np.where(eq.cash, eq.q, 0.0), n_acc * n_cc).reshape(n_acc, n_cc)
+    fut_net = net - cash_net
+    basis = np.where(cash_net * fut_net < 0, np.minimum(abs(cash_net), abs(fut_net)), 0.0)
+    # calendar spreads and spot month: net per (account, CC, cash flag, expiry/maturity)
+    sub_u, sub_rank = np.unique(eq.sub_key, return_inverse=True)
+    n_sub = max(len(sub_u), 1)
+    kc = key * 2 + eq.cash
+    groups, group_of = np.unique(kc * n_sub + sub_rank.reshape(-1), return_inverse=True)
+    group_of = group_of.reshape(-1)
+    group_kc = groups // n_sub
+    net_sub = _segsum(group_of, eq.q, len(groups))
+    longs = _segsum(group_kc, np.clip(net_sub, 0, None), n_acc * n_cc * 2)
+    shorts = _segsum(group_kc, np.clip(-net_sub, 0, None), n_acc * n_cc * 2)
+    pairs = np.minimum(longs, shorts).reshape(n_acc, n_cc, 2).sum(-1)
+    spot_net = np.abs(_segsum(group_of, np.where(eq.spot, eq.q, 0.0), len(groups)))
+    spot = _segsum(group_kc // 2, spot_net, n_acc * n_cc).reshape(n_acc, n_cc) * cp.spot
+    return net, pairs * cp.intra, spot, basis * cp.basis, spot_net, group_of
 
-    rem = net.copy()
+
+def _dv01_scale(basis: str, a: int, b: int, cc_dv01: np.ndarray, name: str, cp) -> np.ndarray:
+    """(2,) units per contract of legs a, b: 1 (``delta``) or DV01 [USD per bp] (``dv01``)."""
+    if basis == "delta":
+        return np.ones(2)
+    scale = cc_dv01[[a, b]]
+    if not np.all(scale > 0):
+        raise ValueError(
+            f"spread {name}: no DV01 for {cp.cc[a]} or {cp.cc[b]}; pass one contract's "
+            "DV01 per futures code in bucket_contract_dv01"
+        )
+    return scale
+
+
+def _scan_spreads(
+    rem: np.ndarray, cp: _Compiled, cc_dv01: np.ndarray, params: SpanParams, eff: np.ndarray
+):
+    """Step 4 on ``rem`` (n_acc, n_cc), updated in place: the pairs' legs, values, charges."""
+    n_acc = rem.shape[0]
     n_pairs = len(cp.pairs)
     pair_n = np.zeros((n_pairs, n_acc))
     pair_legs = np.zeros((n_pairs, 2, n_acc))
     pair_values = np.zeros((n_pairs, n_acc, N_SCENARIOS))
-    for k, (_, a, b, ra, rb, rate) in enumerate(cp.pairs):  # a handful of spread pairs
+    for k, (name, a, b, ra, rb, rate, basis) in enumerate(cp.pairs):  # a handful of pairs
         qa, qb = rem[:, a], rem[:, b]
-        n = np.where(qa * qb < 0, np.minimum(np.abs(qa) / ra, np.abs(qb) / rb), 0.0)
-        if not params.fractional_spreads:
+        opp = qa * qb < 0
+        if not opp.any():
+            continue
+        sa, sb = _dv01_scale(basis, a, b, cc_dv01, name, cp)
+        n = np.where(opp, np.minimum(np.abs(qa) * sa / ra, np.abs(qb) * sb / rb), 0.0)
+        if basis == "delta" and not params.fractional_spreads:
             n = np.floor(n + 1e-9)
-        legs = np.stack([np.sign(qa) * n * ra, np.sign(qb) * n * rb])  # (2, n_acc)
+        legs = np.stack([np.sign(qa) * n * ra / sa, np.sign(qb) * n * rb / sb])  # (2, n_acc)
         rem[:, a] -= legs[0]
         rem[:, b] -= legs[1]
         rem[np.abs(rem) < 1e-9] = 0.0  # float dust must not form further spreads
         loss = legs[:, :, None] * eff[:, [a, b], :].transpose(1, 0, 2)  # (2, n_acc, 16)
         values = np.clip(loss, 0, None).sum(0) - rate * np.clip(-loss, 0, None).sum(0)
         pair_n[k], pair_legs[k], pair_values[k] = n, legs, values
-    pair_charge = np.clip(pair_values.max(-1, initial=0.0), 0, None)
+    return pair_n, pair_legs, pair_values, np.clip(pair_values.max(-1, initial=0.0), 0, None)
+
+
+def _core(
+    eq: FuturesEquivalents, n_acc: int, cp: _Compiled, params: SpanParams, rows=None
+) -> _Core:
+    """The hot path: segment sums and per-scenario matrix operations, no per-position loop.
+
+    ``rows``: each row's risk array (:func:`_array_rows`); default its contract's.
+    """
+    cc_dv01 = eq.cc_dv01
+    rows = eq.cc if rows is None else rows
+    net, intra, spot, basis_charge, spot_net, group_of = _charges(eq, n_acc, cp)
+    eff, resid = effective(cp.months, cp.arrays, eq.account * len(cp.cc) + eq.cc, eq.q, rows, net)
+    rem = net.copy()
+    pair_n, pair_legs, pair_values, pair_charge = _scan_spreads(rem, cp, cc_dv01, params, eff)
 
     scan = np.clip((rem[:, :, None] * eff + resid).max(-1), 0, None)  # (n_acc, n_cc)
     avail = np.abs(rem)
@@ -224,14 +251,10 @@ def _core(
     inter_used = np.zeros((n_int, 2, n_acc))
     inter_credit = np.zeros((n_int, 2, n_acc))
     for k, (name, a, b, ra, rb, rate, basis) in enumerate(cp.inters):
-        scale = np.ones(2) if basis == "delta" else cc_dv01[[a, b]]
         opp = (rem[:, a] * rem[:, b] < 0) & (avail[:, a] > 1e-12) & (avail[:, b] > 1e-12)
-        if np.any(opp) and not np.all(np.isfinite(scale)):
-            raise ValueError(
-                f"inter spread {name}: no DV01 for {cp.cc[a]} or {cp.cc[b]}; pass one contract's "
-                "DV01 per futures code in bucket_contract_dv01"
-            )
-        scale = np.where(np.isfinite(scale), scale, 1.0)
+        if not opp.any():
+            continue
+        scale = _dv01_scale(basis, a, b, cc_dv01, name, cp)
         n = np.where(opp, np.minimum(avail[:, a] * scale[0] / ra, avail[:, b] * scale[1] / rb), 0)
         if basis == "delta" and not params.fractional_spreads:
             n = np.floor(n + 1e-9)
@@ -241,24 +264,10 @@ def _core(
         inter_n[k], inter_used[k] = n, used
         inter_credit[k] = rate * used * per_contract[:, [a, b]].T
     return _Core(
-        net,
-        rem,
-        scan,
-        intra,
-        spot,
-        pair_n,
-        pair_legs,
-        pair_values,
-        pair_charge,
-        inter_n,
-        inter_used,
-        inter_credit,
-        spot_net,
-        group_of,
-        eff,
-        resid,
+        net, rem, scan, intra, spot, basis_charge, pair_n, pair_legs, pair_values, pair_charge,
+        inter_n, inter_used, inter_credit, spot_net, group_of, eff, resid,
         (cp.months.arrays if cp.months else cp.arrays)[rows],
-    )
+    )  # fmt: skip
 
 
 __all__ = ["N_SCENARIOS", "SCENARIO_LABELS", "risk_arrays", "scenario_moves"]

@@ -8,10 +8,8 @@ import math
 from collections.abc import Mapping
 
 from xmsim.contracts import canonical_code, contract_table
-from xmsim.engines.span.params import _FIELDS, HEADER, STATUSES, ValueSource
+from xmsim.engines.span.params import _FIELDS, _OPTIONAL, HEADER, STATUSES, ValueSource
 from xmsim.upload.table import LineProblem, iter_records, split_line
-
-_OPTIONAL = {("inter_spread", "basis"): "delta"}
 
 
 class _Reader:
@@ -41,7 +39,9 @@ class _Reader:
             value = float(text)
         except ValueError:
             raise self.error(line, f"{table} {key} {field}: {text!r} is not a number") from None
-        if math.isnan(value) or (math.isinf(value) and field != "max_years"):
+        if math.isnan(value) and (table, field) == ("product", "point_years"):
+            return value  # the optional default: the contract takes no cash
+        if not math.isfinite(value):
             raise self.error(line, f"{table} {key} {field}: {text!r} is not finite")
         return value
 
@@ -66,9 +66,11 @@ class _Reader:
 
 VALUE_RANGES: Mapping[str, tuple[float, float]] = {
     "psr_usd": (0.0, 1e6), "intra_spread_usd": (0.0, 1e6), "spot_usd": (0.0, 1e6),
-    "initial_multiplier": (1.0, 10.0), "extreme_multiple": (0.0, 100.0),
-    "extreme_cover": (0.0, 1.0), "max_years": (0.0, math.inf), "psr_multiplier": (0.0, 100.0),
-    "credit_rate": (0.0, 1.0), "rate": (0.0, 1.0), "priority": (0.0, 1e6),
+    "initial_member": (1.0, 10.0), "initial_non_hrp": (1.0, 10.0), "initial_hrp": (1.0, 10.0),
+    "cash_basis_rate": (0.0, 1.0), "point_years": (0.01, 100.0),
+    "conversion_factor": (0.01, 10.0), "extreme_multiple": (0.0, 100.0),
+    "extreme_cover": (0.0, 1.0), "credit_rate": (0.0, 1.0), "rate": (0.0, 1.0),
+    "priority": (0.0, 1e6),
 }  # fmt: skip
 """Accepted range of each numeric field of the file [the field's unit]; a value outside is an
 error on its line (the charges are USD per contract, so 1e6 is far beyond any real PSR)."""
@@ -83,7 +85,7 @@ def _value_problem(field: str, value: str) -> str | None:
         number = float(value)
     except ValueError:
         return f"{field} {value[:40]!r} is not a number"
-    if math.isnan(number) or (math.isinf(number) and field != "max_years"):
+    if not math.isfinite(number):
         return f"{field} {value[:40]!r} is not finite"
     if not lo <= number <= hi:
         return f"{field} {value[:40]!r} is outside the accepted range {lo:g} to {hi:g}"
@@ -92,6 +94,11 @@ def _value_problem(field: str, value: str) -> str | None:
 
 def _line_problem(reader: _Reader, cells: list[str]) -> str | None:
     table, key, field, value, status, _ = cells[: len(HEADER)]
+    if table == "cash_bucket":
+        return (
+            "cash_bucket rows are no longer read: cash enters SPAN as futures equivalents at "
+            "each product's point_years; delete these lines (or use cash_map rows)"
+        )
     if table not in _FIELDS:
         return f"unknown table {table!r}; expected one of {list(_FIELDS)}"
     if field not in _FIELDS[table]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xmsim.engines.span._core import SCENARIO_LABELS, _Compiled, _Core
+from xmsim.engines.span._equiv import FuturesEquivalents
 from xmsim.frozen import readonly
 
 
@@ -45,8 +46,14 @@ class SpanResult:
     """SPAN margin of one portfolio; ``maintenance_usd`` = the sum of the named components.
 
     Per-group arrays have shape (n_groups,) over ``combined_commodities`` (those with
-    positions); ``scenario_loss_usd`` (n_groups, 16) is the loss of each group's net position
-    before spreads [USD]; ``attribution_usd`` (n_positions,) sums to ``maintenance_usd``.
+    positions, cash equivalents included); ``basis_charge_usd`` is the cash-vs-futures basis
+    charge of each group; ``scenario_loss_usd`` (n_groups, 16) is the loss of each group's net
+    position before spreads [USD]; ``attribution_usd`` (n_positions,) sums to
+    ``maintenance_usd``. ``position_group`` names each position's contract(s) (``"ZN+TN"`` for
+    a cash position split between two) and ``position_contracts`` its contracts-equivalent
+    summed over them; ``equivalents`` lists (position, contract, contracts) rows.
+    ``account_type`` and ``initial_multiplier`` say how initial follows from maintenance;
+    ``shown`` which of the two ``margin_usd`` is.
     """
 
     params_label: str
@@ -58,6 +65,7 @@ class SpanResult:
     scan_risk_usd: np.ndarray
     intra_charge_usd: np.ndarray
     spot_charge_usd: np.ndarray
+    basis_charge_usd: np.ndarray
     scanning_spreads: tuple[SpreadCharge, ...]
     inter_credits: tuple[InterCredit, ...]
     scenario_loss_usd: np.ndarray
@@ -66,6 +74,8 @@ class SpanResult:
     position_contracts: np.ndarray
     attribution_usd: np.ndarray
     maintenance_usd: float
+    account_type: str = "member"
+    equivalents: tuple[tuple[int, str, float], ...] = ()
 
     def __post_init__(self) -> None:
         for f in (
@@ -73,6 +83,7 @@ class SpanResult:
             "scan_risk_usd",
             "intra_charge_usd",
             "spot_charge_usd",
+            "basis_charge_usd",
             "scenario_loss_usd",
             "position_contracts",
             "attribution_usd",
@@ -111,6 +122,7 @@ class SpanResult:
             ("scan risk", self.scan_risk_usd),
             ("intra-commodity", self.intra_charge_usd),
             ("spot month", self.spot_charge_usd),
+            ("cash-vs-futures basis", self.basis_charge_usd),
         ):
             rows += [
                 (kind, g, float(v)) for g, v in zip(self.combined_commodities, arr, strict=True)
@@ -131,6 +143,8 @@ class SpanResult:
             maintenance_usd=self.maintenance_usd,
             initial_usd=self.initial_usd,
             shown=self.shown,
+            account_type=self.account_type,
+            initial_multiplier=self.initial_multiplier,
             params=self.params_label,
         )
         return df
@@ -159,10 +173,11 @@ class SpanResult:
         )
 
 
-def _attribution(core: _Core, cc: np.ndarray, q: np.ndarray, cp: _Compiled) -> np.ndarray:
+def _attribution(core: _Core, eq: FuturesEquivalents, cp: _Compiled, n_pos: int) -> np.ndarray:
     """Per-position USD (n_positions,) summing to the single account's maintenance."""
     n_cc = len(cp.cc)
-    amount = core.scan[0] + core.intra[0]
+    cc, q = eq.cc, eq.q
+    amount = core.scan[0] + core.intra[0] + core.basis[0]
     for k, (_, a, b, *_rest) in enumerate(cp.pairs):
         w = np.abs(core.pair_legs[k, :, 0]) * cp.psr[[a, b]]
         if w.sum() > 0:
@@ -184,7 +199,7 @@ def _attribution(core: _Core, cc: np.ndarray, q: np.ndarray, cp: _Compiled) -> n
         where=group_abs[core.group_of] > 0,
     )
     spot = cp.spot[cc] * core.group_net_spot[core.group_of] * spot_share
-    return amount[cc] * share + spot
+    return np.bincount(eq.src, amount[cc] * share + spot, minlength=n_pos)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +211,7 @@ class SpanBatchResult:
     initial_usd: np.ndarray
     shown: str
     params_label: str
+    account_type: str = "member"
 
     @property
     def margin_usd(self) -> np.ndarray:

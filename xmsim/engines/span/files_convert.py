@@ -3,7 +3,8 @@
 :func:`read_span_file` dispatches on the name (or, for bytes without a telling name, on the
 content) and streams the file; :func:`span_params_from_file` maps what was kept onto a
 :class:`~xmsim.engines.span.params.SpanParams`, taking from a ``base`` set only what CME's file
-does not carry (xmsim's cash buckets and their ASSUMED spreads, the initial/maintenance switch).
+does not carry (each contract's ``point_years`` where cash maps, the cash-vs-futures basis rate,
+xmsim's ASSUMED DV01-matched curve spread, the account types' initial multipliers).
 
 From the file (status SRC, source naming file, record and line):
 
@@ -143,6 +144,7 @@ def _products(
     data: SpanFileData, base: SpanParams, src: list[ValueSource], where: str
 ) -> list[ProductParams]:
     out = []
+    point = {p.code: p.point_years for p in base.products}
     order = [p.code for p in base.products] + list(contract_codes())
     for code in sorted(data.products, key=order.index):
         p = data.products[code]
@@ -173,6 +175,7 @@ def _products(
                 psrs[psr_month],
                 intra[0].rate_usd if intra else 0.0,
                 spot.outright_usd if spot else 0.0,
+                point.get(code, math.nan),
             )
         )
         line = p.months[psr_month].line
@@ -234,24 +237,23 @@ def _spreads(data: SpanFileData, codes: set[str], src: list[ValueSource], where:
 
 
 def _kept_from_base(data: SpanFileData, base: SpanParams, codes: set[str]):
-    buckets = [b for b in base.cash_buckets if b.contract in codes]
-    dropped = [b.code for b in base.cash_buckets if b.contract not in codes]
-    if dropped:
-        data.notes.append(f"cash buckets {dropped} dropped: their futures are not in the file")
-    if buckets and math.isfinite(buckets[-1].max_years):
-        buckets[-1] = dataclasses.replace(buckets[-1], max_years=math.inf)
-        data.notes.append(f"{buckets[-1].code} now takes all longer cash maturities")
-    buckets = tuple(buckets)
-    ccs = codes | {b.code for b in buckets}
-
-    def keep(s) -> bool:
-        return set(s.legs) <= ccs and any(leg.startswith("CASH-") for leg in s.legs)
-
-    return (
-        buckets,
-        [s for s in base.scan_spreads if keep(s)],
-        [s for s in base.inter_spreads if keep(s)],
-    )
+    """xmsim's own DV01-matched (ASSUMED) scanning spreads, on the loaded contracts only."""
+    kept = []
+    for s in base.scan_spreads:
+        if s.basis != "dv01":
+            continue
+        legs = [(leg, r) for leg, r in zip(s.legs, s.ratios, strict=True) if leg in codes]
+        if len(legs) < len(s.legs):
+            data.notes.append(
+                f"{s.name}: legs {sorted(set(s.legs) - codes)} dropped (not in the file)"
+            )
+        if len(legs) >= 2:
+            kept.append(
+                dataclasses.replace(
+                    s, legs=tuple(x for x, _ in legs), ratios=tuple(r for _, r in legs)
+                )
+            )
+    return (), kept, []
 
 
 def _extremes(data: SpanFileData, base: SpanParams) -> tuple[float, float]:
@@ -284,8 +286,8 @@ def span_params_from_file(data: SpanFileData, base: SpanParams) -> SpanParams:
     products = _products(data, base, src, where)
     codes = {p.code for p in products}
     scans, inters = _spreads(data, codes, src, where)
-    buckets, base_scans, base_inters = _kept_from_base(data, base, codes)
-    keep = {b.code for b in buckets} | {s.name for s in (*base_scans, *base_inters)} | {""}
+    _, base_scans, base_inters = _kept_from_base(data, base, codes)
+    keep = {s.name for s in (*base_scans, *base_inters)} | {""}
     multiple, cover = _extremes(data, base)
     from_file = {"label", "asof"} | (
         {"extreme_multiple", "extreme_cover"}
@@ -295,8 +297,8 @@ def span_params_from_file(data: SpanFileData, base: SpanParams) -> SpanParams:
     src += [
         s
         for s in base.sources
-        if s.table != "product"
-        and s.key in keep
+        if (s.table != "product" or (s.field == "point_years" and s.key in codes))
+        and (s.key in keep or s.table == "product")
         and not (s.table == "meta" and s.field in from_file)
     ]
     src += [ValueSource("meta", "", f, "SRC", where) for f in sorted(from_file)]
@@ -306,7 +308,6 @@ def span_params_from_file(data: SpanFileData, base: SpanParams) -> SpanParams:
         label=label,
         asof=h.business_date,
         products=tuple(products),
-        cash_buckets=buckets,
         scan_spreads=tuple(sorted((*base_scans, *scans), key=lambda s: s.priority)),
         inter_spreads=tuple(sorted((*base_inters, *inters), key=lambda s: s.priority)),
         extreme_multiple=multiple,

@@ -55,6 +55,7 @@ positions by |contracts|. The attribution sums to the maintenance total.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,12 +64,14 @@ from xmsim.engines.span._book import DAYS_PER_YEAR, SpanBook, span_book, stack_b
 from xmsim.engines.span._core import (
     N_SCENARIOS,
     SCENARIO_LABELS,
+    _array_rows,
     _compile,
     _core,
     _map_positions,
     risk_arrays,
     scenario_moves,
 )
+from xmsim.engines.span._equiv import FuturesEquivalents
 from xmsim.engines.span._result import (
     InterCredit,
     SpanBatchResult,
@@ -80,36 +83,41 @@ from xmsim.engines.span.params_io import SpanParams
 from xmsim.frozen import readonly
 
 
-def map_positions(book: SpanBook, params: SpanParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Step 1 alone: each position's combined commodity and contracts-equivalent under ``params``.
+def map_positions(book: SpanBook, params: SpanParams) -> FuturesEquivalents:
+    """Step 1 alone: the futures-equivalent rows of ``book`` under ``params``.
 
     Parameters
     ----------
-    book : the positions (accounts ignored).
+    book : the positions.
     params : the SPAN parameter set; its compiled form is cached.
 
     Returns
     -------
-    cc : index into ``params.combined_commodities`` of each position [int], shape (n_positions,).
-    q_eq : contracts-equivalent of each position [contracts], shape (n_positions,), + = long:
-        the quantity for futures, position DV01 / DV01 of one contract of the bucket's future
-        for cash.
-    cc_dv01 : DV01 of one contract of each combined commodity [USD per bp], shape (n_cc,);
-        cash buckets use their future's DV01; NaN where ``book.contract_dv01`` and the
-        contract table give none.
+    The rows (:class:`~xmsim.engines.span._equiv.FuturesEquivalents`): each futures position
+    once, each cash position once (user-mapped) or in up to two contracts (automatic split),
+    with ``src`` pointing back to the book's position.
 
-    Raises ``ValueError`` for a futures code without SPAN parameters or a cash bucket in use
-    whose future has no positive DV01 in ``book.contract_dv01``.
+    Raises ``ValueError`` for a futures code without SPAN parameters or a contract cash maps
+    onto without a positive DV01 in ``book.contract_dv01``.
     """
     return _map_positions(book, _compile(params))
+
+
+def _group_names(eq: FuturesEquivalents, cc: tuple[str, ...], n_pos: int) -> tuple[str, ...]:
+    names: list[list[str]] = [[] for _ in range(n_pos)]
+    for s, c in zip(eq.src.tolist(), eq.cc.tolist(), strict=True):
+        names[s].append(cc[c])
+    return tuple("+".join(n) for n in names)
 
 
 def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
     """SPAN margin of ``book`` as one portfolio (accounts ignored) under ``params``."""
     cp = _compile(params)
-    cc, q, cc_dv01 = _map_positions(book, cp)
-    core = _core(np.zeros_like(cc), cc, q, book, 1, cp, cc_dv01, params)
-    present = np.flatnonzero(np.bincount(cc, minlength=len(cp.cc)) > 0)
+    eq = _map_positions(book, cp)
+    eq = dataclasses.replace(eq, account=np.zeros_like(eq.account))
+    core = _core(eq, 1, cp, params, _array_rows(book, eq, cp, params.label))
+    n_pos = book.n_positions
+    present = np.flatnonzero(np.bincount(eq.cc, minlength=len(cp.cc)) > 0)
     resid = core.resid[0] if np.ndim(core.resid) else 0.0
     spreads = tuple(
         SpreadCharge(
@@ -145,14 +153,19 @@ def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
         scan_risk_usd=core.scan[0, present],
         intra_charge_usd=core.intra[0, present],
         spot_charge_usd=core.spot[0, present],
+        basis_charge_usd=core.basis[0, present],
         scanning_spreads=spreads,
         inter_credits=credits,
         scenario_loss_usd=(core.net[0, :, None] * core.eff[0] + resid)[present] + 0.0,
         position_labels=book.labels,
-        position_group=tuple(cp.cc[i] for i in cc),
-        position_contracts=q,
-        attribution_usd=_attribution(core, cc, q, cp),
+        position_group=_group_names(eq, cp.cc, n_pos),
+        position_contracts=np.bincount(eq.src, eq.q, minlength=n_pos),
+        attribution_usd=_attribution(core, eq, cp, n_pos),
         maintenance_usd=float(core.maintenance[0]),
+        account_type=params.account_type,
+        equivalents=tuple(
+            (int(s), cp.cc[c], float(q)) for s, c, q in zip(eq.src, eq.cc, eq.q, strict=True)
+        ),
     )
 
 
@@ -165,20 +178,21 @@ def span_margin_batch(books: SpanBook | Sequence[SpanBook], params: SpanParams) 
     """
     book = books if isinstance(books, SpanBook) else stack_books(books)
     cp = _compile(params)
-    cc, q, cc_dv01 = _map_positions(book, cp)
-    n_acc = len(book.accounts)
-    maint = _core(book.account, cc, q, book, n_acc, cp, cc_dv01, params).maintenance
+    eq = _map_positions(book, cp)
+    rows = _array_rows(book, eq, cp, params.label)
+    maint = _core(eq, len(book.accounts), cp, params, rows).maintenance
     return SpanBatchResult(
         book.accounts,
         readonly(maint),
         readonly(maint * params.initial_multiplier),
         params.shown,
         params.label,
+        params.account_type,
     )
 
 
 __all__ = [
-    "DAYS_PER_YEAR", "N_SCENARIOS", "SCENARIO_LABELS", "InterCredit", "SpanBatchResult",
-    "SpanBook", "SpanResult", "SpreadCharge", "map_positions", "risk_arrays", "scenario_moves",
-    "span_book", "span_margin", "span_margin_batch", "stack_books",
+    "DAYS_PER_YEAR", "N_SCENARIOS", "SCENARIO_LABELS", "FuturesEquivalents", "InterCredit",
+    "SpanBatchResult", "SpanBook", "SpanResult", "SpreadCharge", "map_positions", "risk_arrays",
+    "scenario_moves", "span_book", "span_margin", "span_margin_batch", "stack_books",
 ]  # fmt: skip

@@ -20,6 +20,11 @@ STATUSES = ("SRC", "ASSUMED", "CALIBRATED", "USER")
 HEADER = ("table", "key", "field", "value", "status", "source")
 SHOWN = ("initial", "maintenance")
 BASES = ("delta", "dv01")
+ACCOUNT_TYPES = ("member", "non-HRP", "HRP")
+"""CME account types for initial margin [SRC CME Clearing Advisories 08-380 and 23-376]: clearing
+member / hedge accounts and non-heightened-risk-profile customers post initial = maintenance;
+heightened-risk-profile (HRP) accounts post initial = 110% of maintenance (the multipliers are the
+meta values ``initial_member``, ``initial_non_hrp``, ``initial_hrp``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,41 +32,50 @@ class ProductParams:
     """One futures combined commodity (all expiries of one contract).
 
     psr_usd : price scan range [USD per contract]; intra_spread_usd : charge per calendar spread
-    [USD]; spot_usd : charge per net contract held in its delivery month [USD].
+    [USD] (futures of different expiries; for cash equivalents, bonds of different maturities);
+    spot_usd : charge per net contract held in its delivery month [USD]; point_years : the
+    maturity the contract stands for [years] (Treasuries: about its cheapest-to-deliver's
+    maturity), where cash maps onto the curve of contracts and the calibration reads the yield
+    history; NaN = none (the contract takes no cash equivalents).
     """
 
     code: str
     psr_usd: float
     intra_spread_usd: float
     spot_usd: float
+    point_years: float = math.nan
 
 
 @dataclass(frozen=True, slots=True)
-class CashBucket:
-    """A maturity bucket for cash Treasuries and repos, tied to a futures contract.
+class CashMapping:
+    """A user-supplied futures equivalent of one cash security, as CME's type-9 records give
+    ("debt securities margined on an equivalent basis").
 
-    Positions with years to maturity in (previous bucket's ``max_years``, ``max_years``] map here
-    as DV01-equivalent contracts of ``contract``; scan range = ``contract`` PSR x
-    ``psr_multiplier``; ``intra_spread_usd`` is charged per matched long/short between bonds of
-    different maturities in the bucket [USD per contract-equivalent].
+    The position in the security with CUSIP ``cusip`` enters SPAN as face / contract face x
+    ``conversion_factor`` contracts of ``contract`` in the month starting ``month`` (sign of
+    its DV01), instead of the automatic DV01 split between neighbouring contracts.
     """
 
-    code: str
+    cusip: str
     contract: str
-    max_years: float
-    psr_multiplier: float
-    intra_spread_usd: float
+    month: dt.date
+    conversion_factor: float
 
 
 @dataclass(frozen=True, slots=True)
 class ScanSpread:
-    """A scanning-based spread group: legs in maturity order with ratios [contracts per spread]."""
+    """A scanning-based spread group: legs in maturity order with ratios per spread.
+
+    ``basis='delta'``: ratios in contracts (CME's example); ``'dv01'``: in USD per bp (legs
+    matched by DV01).
+    """
 
     name: str
     legs: tuple[str, ...]
     ratios: tuple[float, ...]
     credit_rate: float
     priority: int
+    basis: str = "delta"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +125,14 @@ class SpanParams:
     label: str
     asof: dt.date
     products: tuple[ProductParams, ...]
-    cash_buckets: tuple[CashBucket, ...]
     scan_spreads: tuple[ScanSpread, ...]
     inter_spreads: tuple[InterSpread, ...]
-    initial_multiplier: float = 1.10
+    cash_map: tuple[CashMapping, ...] = ()
+    cash_basis_rate: float = 0.10
+    account_type: str = "member"
+    initial_member: float = 1.00
+    initial_non_hrp: float = 1.00
+    initial_hrp: float = 1.10
     shown: str = "initial"
     fractional_spreads: bool = True
     extreme_multiple: float = 3.0
@@ -124,7 +142,7 @@ class SpanParams:
     month_arrays: tuple[RiskArray, ...] = ()
 
     def __post_init__(self) -> None:
-        names = ("products", "cash_buckets", "scan_spreads", "inter_spreads", "sources")
+        names = ("products", "scan_spreads", "inter_spreads", "cash_map", "sources")
         for name in (*names, "month_arrays"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(
@@ -134,17 +152,36 @@ class SpanParams:
 
     @property
     def combined_commodities(self) -> tuple[str, ...]:
-        """Futures products in table order, then the cash buckets."""
-        return tuple(p.code for p in self.products) + tuple(b.code for b in self.cash_buckets)
+        """Futures products in table order (cash joins them as futures equivalents)."""
+        return tuple(p.code for p in self.products)
+
+    @property
+    def initial_multiplier(self) -> float:
+        """Initial / maintenance of ``account_type`` [1] (:data:`ACCOUNT_TYPES`)."""
+        return {
+            "member": self.initial_member,
+            "non-HRP": self.initial_non_hrp,
+            "HRP": self.initial_hrp,
+        }[self.account_type]
+
+    def for_account_type(self, account_type: str) -> SpanParams:
+        """A copy margining ``account_type`` (``member``, ``non-HRP`` or ``HRP``)."""
+        return dataclasses.replace(self, account_type=account_type)
+
+    def cash_points(self) -> tuple[tuple[str, float], ...]:
+        """(contract, point_years) of the Treasury products that take cash, by point."""
+        pts = [
+            (p.code, p.point_years)
+            for p in self.products
+            if get_contract(p.code).is_treasury and math.isfinite(p.point_years)
+        ]
+        return tuple(sorted(pts, key=lambda x: x[1]))
 
     def psr_usd(self, code: str) -> float:
         """Price scan range of a combined commodity [USD per contract(-equivalent)]."""
         for p in self.products:
             if p.code == code:
                 return p.psr_usd
-        for b in self.cash_buckets:
-            if b.code == code:
-                return self.psr_usd(b.contract) * b.psr_multiplier
         raise KeyError(f"unknown combined commodity {code!r}")
 
     def with_psr(self, psr_usd: Mapping[str, float], status: str = "USER") -> SpanParams:
@@ -180,8 +217,14 @@ class SpanParams:
 def _validate(p: SpanParams) -> None:
     if p.shown not in SHOWN:
         raise ValueError(f"shown must be one of {SHOWN}, got {p.shown!r}")
-    if not (math.isfinite(p.initial_multiplier) and p.initial_multiplier > 0):
-        raise ValueError(f"initial_multiplier must be positive, got {p.initial_multiplier}")
+    if p.account_type not in ACCOUNT_TYPES:
+        raise ValueError(f"account_type must be one of {ACCOUNT_TYPES}, got {p.account_type!r}")
+    for f in ("initial_member", "initial_non_hrp", "initial_hrp"):
+        v = getattr(p, f)
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"{f} must be positive, got {v}")
+    if not (math.isfinite(p.cash_basis_rate) and 0 <= p.cash_basis_rate <= 1):
+        raise ValueError(f"cash_basis_rate must be in [0, 1], got {p.cash_basis_rate}")
     codes = [x.code for x in p.products]
     for prod in p.products:
         if canonical_code(prod.code) != prod.code:
@@ -190,17 +233,17 @@ def _validate(p: SpanParams) -> None:
             v = getattr(prod, f)
             if not (math.isfinite(v) and v >= 0):
                 raise ValueError(f"product {prod.code}: {f} must be >= 0, got {v}")
-    last = -math.inf
-    for b in p.cash_buckets:
-        if b.contract not in codes or not get_contract(b.contract).is_treasury:
-            raise ValueError(f"cash bucket {b.code}: {b.contract!r} is not a Treasury product")
-        if not b.max_years > last:
-            raise ValueError(f"cash bucket {b.code}: max_years must increase, got {b.max_years}")
-        last = b.max_years
-        if not (b.psr_multiplier > 0 and b.intra_spread_usd >= 0):
-            raise ValueError(f"cash bucket {b.code}: psr_multiplier/intra_spread_usd invalid")
-    if p.cash_buckets and math.isfinite(p.cash_buckets[-1].max_years):
-        raise ValueError("the last cash bucket must have max_years = inf")
+        if not (math.isnan(prod.point_years) or prod.point_years > 0):
+            raise ValueError(f"product {prod.code}: point_years must be > 0")
+    for m in p.cash_map:
+        if m.month.day != 1:
+            raise ValueError(f"cash map {m.cusip}: month must be the first day of a month")
+        if m.contract not in codes or not get_contract(m.contract).is_treasury:
+            raise ValueError(f"cash map {m.cusip}: {m.contract!r} is not a Treasury product")
+        if not (math.isfinite(m.conversion_factor) and m.conversion_factor > 0):
+            raise ValueError(f"cash map {m.cusip}: conversion_factor must be > 0")
+    if len({m.cusip for m in p.cash_map}) != len(p.cash_map):
+        raise ValueError("cash map: a CUSIP is mapped twice")
     ccs = set(p.combined_commodities)
     if len(ccs) != len(p.combined_commodities):
         raise ValueError("duplicate combined commodity codes")
@@ -214,6 +257,9 @@ def _validate(p: SpanParams) -> None:
             raise ValueError(f"spread {s.name}: unknown legs {sorted(set(s.legs) - ccs)}")
         if not all(r > 0 and math.isfinite(r) for r in s.ratios):
             raise ValueError(f"spread {s.name}: ratios must be positive")
+    for s in p.scan_spreads:
+        if s.basis not in BASES:
+            raise ValueError(f"scan spread {s.name}: basis must be in {BASES}")
     for s in p.inter_spreads:
         if len(s.legs) != 2 or s.basis not in BASES:
             raise ValueError(f"inter spread {s.name}: two legs and basis in {BASES} required")
@@ -232,15 +278,20 @@ def _validate(p: SpanParams) -> None:
 # xmsim.engines.span.params_io)
 
 _FIELDS = {
-    "meta": ("label", "asof", "initial_multiplier", "shown", "fractional_spreads",
+    "meta": ("label", "asof", "account_type", "initial_member", "initial_non_hrp",
+             "initial_hrp", "shown", "cash_basis_rate", "fractional_spreads",
              "extreme_multiple", "extreme_cover", "round_arrays_to_usd"),
-    "product": ("psr_usd", "intra_spread_usd", "spot_usd"),
-    "cash_bucket": ("contract", "max_years", "psr_multiplier", "intra_spread_usd"),
-    "scan_spread": ("legs", "credit_rate", "priority"),
+    "product": ("psr_usd", "intra_spread_usd", "spot_usd", "point_years"),
+    "scan_spread": ("legs", "credit_rate", "priority", "basis"),
     "inter_spread": ("legs", "rate", "priority", "basis"),
+    "cash_map": ("contract", "month", "conversion_factor"),
     "risk_array": ("losses",),
 }  # fmt: skip
-_OPTIONAL = {("inter_spread", "basis"): "delta"}
+_OPTIONAL = {
+    ("inter_spread", "basis"): "delta",
+    ("scan_spread", "basis"): "delta",
+    ("product", "point_years"): "nan",
+}
 
 
 def _fmt(value) -> str:
@@ -260,14 +311,13 @@ def _rows(p: SpanParams) -> list[tuple[str, ...]]:
         entries.append(("meta", "", f, getattr(p, f)))
     for x in p.products:
         entries += [("product", x.code, f, getattr(x, f)) for f in _FIELDS["product"]]
-    for b in p.cash_buckets:
-        entries += [("cash_bucket", b.code, f, getattr(b, f)) for f in _FIELDS["cash_bucket"]]
     for s in p.scan_spreads:
         legs = tuple(zip(s.legs, s.ratios, strict=True))
         entries += [
             ("scan_spread", s.name, "legs", legs),
             ("scan_spread", s.name, "credit_rate", s.credit_rate),
             ("scan_spread", s.name, "priority", s.priority),
+            ("scan_spread", s.name, "basis", s.basis),
         ]
     for s in p.inter_spreads:
         legs = tuple(zip(s.legs, s.ratios, strict=True))
@@ -276,6 +326,12 @@ def _rows(p: SpanParams) -> list[tuple[str, ...]]:
             ("inter_spread", s.name, "rate", s.rate),
             ("inter_spread", s.name, "priority", s.priority),
             ("inter_spread", s.name, "basis", s.basis),
+        ]
+    for m in p.cash_map:
+        entries += [
+            ("cash_map", m.cusip, "contract", m.contract),
+            ("cash_map", m.cusip, "month", m.month.isoformat()[:7]),
+            ("cash_map", m.cusip, "conversion_factor", m.conversion_factor),
         ]
     for a in p.month_arrays:
         losses = "|".join(_fmt(float(v)) for v in a.losses)

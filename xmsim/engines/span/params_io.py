@@ -2,7 +2,8 @@
 
 Every number the SPAN engine uses lives in a :class:`SpanParams`; nothing is a module constant.
 The shipped default (``data/span_params_default.csv``) is **illustrative, not official CME
-levels** (as of 2026-07-31): the price scan ranges (PSR) are ASSUMED magnitudes; the Treasury
+levels** (as of 2026-07-31): the price scan ranges (PSR) follow one stated rule
+(:data:`PSR_RULE`, status CALIBRATED, provenance in each line's source); the Treasury
 scanning-spread ratios and 70% credit and the SR3 : ZT 3:2 / 75% credit are CME's published
 example rates (METHODOLOGY §6, §7).
 
@@ -15,17 +16,27 @@ with ``#`` are ignored; line order does not matter. ``status`` is ``SRC``, ``ASS
 ========== ================== ==============================================================
 table      key                fields
 ========== ================== ==============================================================
-meta       (empty)            label, asof (YYYY-MM-DD), initial_multiplier, shown
-                              (``initial`` | ``maintenance``), fractional_spreads (true|false),
-                              extreme_multiple, extreme_cover, round_arrays_to_usd (true|false)
+meta       (empty)            label, asof (YYYY-MM-DD), account_type (``member`` | ``non-HRP``
+                              | ``HRP``), initial_member, initial_non_hrp, initial_hrp [initial
+                              / maintenance], shown (``initial`` | ``maintenance``),
+                              cash_basis_rate [fraction of the PSR per matched contract],
+                              fractional_spreads (true|false), extreme_multiple,
+                              extreme_cover, round_arrays_to_usd (true|false)
 product    contract code      psr_usd [USD per contract], intra_spread_usd [USD per calendar
-                              spread], spot_usd [USD per net contract in the delivery month]
-cash_bucket bucket (CASH-ZN)  contract (futures code), max_years [years, ``inf`` for the last],
-                              psr_multiplier [1], intra_spread_usd [USD per spread]
-scan_spread spread name       legs (``UB:2|ZB:2|ZN:3|ZF:5``), credit_rate [0-1], priority
+                              spread], spot_usd [USD per net contract in the delivery month],
+                              point_years [years, optional: the maturity where cash maps]
+scan_spread spread name       legs (``UB:2|ZB:2|ZN:3|ZF:5``), credit_rate [0-1], priority,
+                              basis (``delta`` | ``dv01``, optional, default ``delta``)
 inter_spread spread name      legs (``SR3:3|ZT:2``), rate [0-1], priority, basis (``delta`` |
                               ``dv01``, optional, default ``delta``)
+cash_map   CUSIP              contract (futures code), month (YYYY-MM), conversion_factor:
+                              the user's futures equivalent of one security (CME type 9)
 ========== ================== ==============================================================
+
+Cash in SPAN: a cash Treasury, repo or reverse repo enters as futures equivalents
+(:mod:`xmsim.engines.span._equiv`): a ``cash_map`` row for its CUSIP (CME's type-9 records;
+``spanfile`` fills ``SpanParams.cash_map`` from CME's files) or else its DV01 split linearly in
+maturity between the two Treasury contracts whose ``point_years`` bracket it [ASSUMED].
 
 An unknown table, field or contract, a missing field, a duplicate or an unreadable number is a
 ``ValueError`` naming the line; nothing defaults to zero silently.
@@ -34,19 +45,19 @@ An unknown table, field or contract, a missing field, a duplicate or an unreadab
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
-import math
-from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
-from xmsim.contracts import get_contract
 from xmsim.engines.span._params_read import VALUE_RANGES, _read_lines, _Reader
+from xmsim.engines.span.calibration import (
+    PSR_RULE,
+    PsrRule,
+    calibrated_span_params,
+    one_day_move_bp,
+)
 from xmsim.engines.span.files_convert import (
     read_span_file,
     span_file_kind,
@@ -59,11 +70,12 @@ from xmsim.engines.span.files_model import SpanFileData
 # they are re-exported here, the public home of every name.
 from xmsim.engines.span.params import (
     _FIELDS,
+    ACCOUNT_TYPES,
     BASES,
     HEADER,
     SHOWN,
     STATUSES,
-    CashBucket,
+    CashMapping,
     InterSpread,
     ProductParams,
     RiskArray,
@@ -72,19 +84,20 @@ from xmsim.engines.span.params import (
     ValueSource,
     _rows,
 )
-from xmsim.market import TENOR_YEARS, TENORS, YieldHistory
 from xmsim.upload.table import TableError, decode, read_source
 
 __all__ = [
+    "ACCOUNT_TYPES",
     "BASES",
-    "DEFAULT_KEY_TENOR_YEARS",
     "HEADER",
+    "PSR_RULE",
     "SHOWN",
     "STATUSES",
     "VALUE_RANGES",
-    "CashBucket",
+    "CashMapping",
     "InterSpread",
     "ProductParams",
+    "PsrRule",
     "RiskArray",
     "ScanSpread",
     "SpanParams",
@@ -96,14 +109,6 @@ __all__ = [
     "read_span_params",
     "save_span_params",
 ]
-
-DEFAULT_KEY_TENOR_YEARS: Mapping[str, float] = {
-    "ZT": 2.0, "Z3N": 3.0, "ZF": 5.0, "ZN": 7.0, "TN": 10.0, "TWE": 20.0, "ZB": 15.0,
-    "UB": 25.0, "SR3": 0.25, "SR1": 0.25, "ZQ": 0.25,
-}  # fmt: skip
-"""Key tenor of each contract for calibration [years]: roughly its CTD's maturity (Treasuries);
-3M for SOFR and Fed Funds, as the 1M bill is distorted by debt-ceiling and month-end effects
-(it would give SR1/ZQ PSRs near $1,000 on 1990-2024). ASSUMED."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,14 +131,8 @@ def _build(r: _Reader) -> SpanParams:
         ProductParams(code, *(r.number("product", code, f) for f in _FIELDS["product"]))
         for code in r.values["product"]
     )
-    buckets = []
-    for code in r.values["cash_bucket"]:
-        contract, line = r.get("cash_bucket", code, "contract")
-        if contract not in r.values["product"]:
-            raise r.error(line, f"cash bucket {code}: contract {contract!r} has no product lines")
-        nums = [r.number("cash_bucket", code, f) for f in _FIELDS["cash_bucket"][1:]]
-        buckets.append(CashBucket(code, contract, *nums))
-    ccs = set(r.values["product"]) | set(r.values["cash_bucket"])
+    cash_map = tuple(_cash_mapping(r, cusip) for cusip in r.values["cash_map"])
+    ccs = set(r.values["product"])
 
     def spread_parts(table: str, key: str):
         legs, ratios = r.legs(table, key)
@@ -146,9 +145,11 @@ def _build(r: _Reader) -> SpanParams:
     scans = []
     for key in r.values["scan_spread"]:
         legs, ratios, prio = spread_parts("scan_spread", key)
-        scans.append(
-            ScanSpread(key, legs, ratios, r.number("scan_spread", key, "credit_rate"), prio)
-        )
+        basis, line = r.get("scan_spread", key, "basis")
+        if basis not in BASES:
+            raise r.error(line, f"scan_spread {key}: basis must be in {BASES}")
+        rate = r.number("scan_spread", key, "credit_rate")
+        scans.append(ScanSpread(key, legs, ratios, rate, prio, basis))
     inters = []
     for key in r.values["inter_spread"]:
         legs, ratios, prio = spread_parts("inter_spread", key)
@@ -168,25 +169,46 @@ def _build(r: _Reader) -> SpanParams:
     shown, line = r.get("meta", "", "shown")
     if shown not in SHOWN:
         raise r.error(line, f"shown must be one of {SHOWN}, got {shown!r}")
+    account_type, line = r.get("meta", "", "account_type")
+    if account_type not in ACCOUNT_TYPES:
+        raise r.error(line, f"account_type must be one of {ACCOUNT_TYPES}, got {account_type!r}")
+    meta = {f: r.number("meta", "", f) for f in _META_NUMBERS}
     try:
         return SpanParams(
             label=r.get("meta", "", "label")[0],
             asof=asof,
             products=products,
-            cash_buckets=tuple(buckets),
             scan_spreads=tuple(sorted(scans, key=lambda s: s.priority)),
             inter_spreads=tuple(sorted(inters, key=lambda s: s.priority)),
-            initial_multiplier=r.number("meta", "", "initial_multiplier"),
+            cash_map=cash_map,
+            account_type=account_type,
             shown=shown,
             fractional_spreads=r.flag("meta", "", "fractional_spreads"),
-            extreme_multiple=r.number("meta", "", "extreme_multiple"),
-            extreme_cover=r.number("meta", "", "extreme_cover"),
             round_arrays_to_usd=r.flag("meta", "", "round_arrays_to_usd"),
+            **meta,
             sources=tuple(r.sources),
             month_arrays=months,
         )
     except ValueError as exc:
         raise ValueError(f"{r.name}: {exc}") from None
+
+
+_META_NUMBERS = (
+    "initial_member", "initial_non_hrp", "initial_hrp", "cash_basis_rate", "extreme_multiple",
+    "extreme_cover",
+)  # fmt: skip
+
+
+def _cash_mapping(r: _Reader, cusip: str) -> CashMapping:
+    contract, line = r.get("cash_map", cusip, "contract")
+    if contract not in r.values["product"]:
+        raise r.error(line, f"cash_map {cusip}: contract {contract!r} has no product lines")
+    month, line = r.get("cash_map", cusip, "month")
+    try:
+        first = dt.date.fromisoformat(f"{month.strip()}-01")
+    except ValueError:
+        raise r.error(line, f"cash_map {cusip}: month {month!r} is not YYYY-MM") from None
+    return CashMapping(cusip, contract, first, r.number("cash_map", cusip, "conversion_factor"))
 
 
 def _text_of(path_or_text: str | Path | bytes, name: str | None = None) -> tuple[str, str]:
@@ -247,8 +269,9 @@ def load_span_params(
     path_or_text : a file path, the CSV text itself, or a file's bytes (an upload).
     name : the file name for bytes (its suffix picks the format; the content decides when it
         does not tell) and for messages; default the path's name.
-    base : for CME files, the set supplying what the file does not carry (xmsim's cash buckets
-        and their ASSUMED spreads, the initial/maintenance switch); default
+    base : for CME files, the set supplying what the file does not carry (each contract's
+        ``point_years``, the cash-vs-futures basis rate, xmsim's ASSUMED DV01-matched curve
+        spread, the account types' initial/maintenance multipliers); default
         :func:`default_span_params`. See :mod:`xmsim.engines.span.files_convert`.
 
     Raises ``ValueError`` naming the line for unknown tables, fields or contracts, missing
@@ -317,77 +340,3 @@ def _default_text() -> str:
 def default_span_params() -> SpanParams:
     """The shipped ILLUSTRATIVE parameter set (not official CME levels), as of 2026-07-31."""
     return _build(_read_lines(_default_text(), "span_params_default.csv"))
-
-
-# ---------------------------------------------------------------------------------------------
-# calibration
-
-
-def _tenor_years(tenor: float | str) -> float:
-    if isinstance(tenor, str):
-        if tenor not in TENORS:
-            raise KeyError(f"unknown tenor {tenor!r}; expected one of {TENORS}")
-        return float(TENOR_YEARS[TENORS.index(tenor)])
-    return float(tenor)
-
-
-def one_day_move_bp(history: YieldHistory, tenor_years: float, quantile: float = 0.99) -> float:
-    """Quantile of |1-day change| of the par yield at ``tenor_years`` [bp].
-
-    Daily changes are interpolated linearly in tenor between :data:`TENORS` (flat beyond the
-    ends), then the quantile of their absolute value is taken.
-    """
-    changes_bp = np.diff(history.yields, axis=0) * 1e4  # (n_days - 1, n_tenors)
-    t = float(np.clip(tenor_years, TENOR_YEARS[0], TENOR_YEARS[-1]))
-    j = int(np.clip(np.searchsorted(TENOR_YEARS, t), 1, len(TENOR_YEARS) - 1))
-    w = (t - TENOR_YEARS[j - 1]) / (TENOR_YEARS[j] - TENOR_YEARS[j - 1])
-    series = (1.0 - w) * changes_bp[:, j - 1] + w * changes_bp[:, j]
-    return float(np.quantile(np.abs(series), quantile))
-
-
-def calibrated_span_params(
-    history: YieldHistory,
-    contract_dv01: Mapping[str, float],
-    tenor_of_contract: Mapping[str, float | str] | None = None,
-    *,
-    base: SpanParams | None = None,
-    quantile: float = 0.99,
-) -> SpanParams:
-    """PSRs calibrated to a yield history; every other value copied from ``base``.
-
-    PSR [USD per contract] = DV01 [USD per bp] x ``quantile`` of |1-day par-yield change| at the
-    contract's key tenor [bp], rounded to $10 (METHODOLOGY §6 (b)).
-
-    Parameters
-    ----------
-    history : daily par yields; its ``source`` labels the result.
-    contract_dv01 : one contract's DV01 [USD per bp] by code; rate futures default to the
-        contract table's ``usd_per_bp``.
-    tenor_of_contract : key tenor by code, years or a :data:`TENORS` label; default
-        :data:`DEFAULT_KEY_TENOR_YEARS`.
-    base : the set to copy spreads, charges and buckets from; default
-        :func:`default_span_params`.
-    """
-    base = base or default_span_params()
-    tenors = {**DEFAULT_KEY_TENOR_YEARS, **(tenor_of_contract or {})}
-    psr = {}
-    for p in base.products:
-        dv01 = contract_dv01.get(p.code, get_contract(p.code).usd_per_bp)
-        if dv01 is None or not math.isfinite(dv01) or dv01 <= 0:
-            raise KeyError(f"no positive DV01 for {p.code} in contract_dv01")
-        if p.code not in tenors:
-            raise KeyError(f"no key tenor for {p.code} in tenor_of_contract")
-        move_bp = one_day_move_bp(history, _tenor_years(tenors[p.code]), quantile)
-        psr[p.code] = round(dv01 * move_bp / 10.0) * 10.0
-    label = f"calibrated: {quantile:.0%} 1-day move x DV01, {history.source}"
-    params = base.with_psr(psr, status="CALIBRATED")
-    sources = tuple(
-        dataclasses.replace(s, source=history.source) if s.status == "CALIBRATED" else s
-        for s in params.sources
-    )
-    sources = tuple(s for s in sources if not (s.table == "meta" and s.field in ("label", "asof")))
-    sources += (
-        ValueSource("meta", "", "label", "CALIBRATED", history.source),
-        ValueSource("meta", "", "asof", "CALIBRATED", "last date of the history"),
-    )
-    return dataclasses.replace(params, label=label, asof=history.end, sources=sources)
