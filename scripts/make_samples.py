@@ -3,7 +3,8 @@
     python scripts/make_samples.py            # rewrite sample_portfolios/
     python scripts/make_samples.py --out DIR  # write elsewhere (the tests compare the two)
 
-Every sample is built for as-of 2026-07-31 (METHODOLOGY §9). Hedges are sized with the DV01
+Every sample is built for as-of 2026-07-31 (METHODOLOGY §9). The hand-built samples' hedges are
+sized in the model's own DV01s (:func:`model_hedge`); the customer and dealer books use the DV01
 guides below: a bond's DV01 from a plain semiannual yield formula at the 2026-07-31 GSW par
 yield of its maturity, and futures DV01s from METHODOLOGY §4's CTD proxy (the shortest
 deliverable, coupon at the par yield) divided by its CME conversion factor. These are sizing
@@ -73,6 +74,30 @@ def bond_dv01_per_mm(coupon_pct: float, maturity: dt.date) -> float:
     ) * 5000.0
 
 
+def model_dv01s(rows: list[dict]) -> list[float]:
+    """Each row's DV01 in the model's own terms [USD per bp]: the pricer on the embedded
+    default market (the numbers ``python -m xmsim risk`` prints)."""
+    import pandas as pd
+
+    from xmsim.marketdata.defaults import default_market
+    from xmsim.pricing.risk import build_book, position_risk
+    from xmsim.upload.loader import load_portfolio
+
+    market = default_market()
+    frame = pd.DataFrame([{c: r.get(c, "") for c in COLUMN_NAMES} for r in rows])
+    loaded = load_portfolio(frame.replace("", None), asof=ASOF)
+    assert loaded.ok and len(loaded.portfolio) == len(rows), loaded.issues
+    risk = position_risk(build_book(loaded.portfolio, market.curve), market.curve)
+    return [float(v) for v in risk.to_frame(loaded.portfolio)["dv01_usd"]]
+
+
+def model_hedge(hedged: list[dict], contract: str, expiry: str, ratio: float = 1.0) -> int:
+    """Contracts of ``contract`` whose model DV01 is ``ratio`` x the model DV01 of ``hedged``
+    (sign included: a long is hedged with a short) [contracts]."""
+    *cash_dv01s, one = model_dv01s([*hedged, future(contract, 1, expiry)])
+    return -round(ratio * sum(cash_dv01s) / one)
+
+
 def hedge_contracts(face_usd: float, bond: tuple, contract: str, ratio: float = 1.0) -> int:
     """Contracts whose DV01 is ``ratio`` × the DV01 of ``face_usd`` of ``bond`` [contracts]."""
     dv01 = face_usd / 1e6 * bond_dv01_per_mm(bond[0], bond[1])
@@ -94,25 +119,31 @@ def future(contract, qty, expiry, label="", account="HOUSE"):
 
 def small_samples() -> dict[str, list[dict]]:
     """The hand-built samples (everything but the customer and dealer books)."""
-    zn_basis = hedge_contracts(100e6, TEN_YEAR, "ZN")
-    two_dv01 = 200e6 / 1e6 * bond_dv01_per_mm(*TWO_YEAR[:2])
-    sr3_each = round(two_dv01 / 8 / FUTURES_DV01_GUIDE["SR3"])
+    basis = cash(
+        "REPO",
+        100e6,
+        TEN_YEAR,
+        "10y note bought (settled) and financed in term repo: FICC holds the forward purchase",
+        end=D(2026, 9, 30),
+    )
+    two_year = cash("UST", 200e6, TWO_YEAR, "long 2y notes")
+    ten_year = cash("UST", 100e6, TEN_YEAR_B, "10y note long")
+    ten_year_half = cash("UST", 50e6, TEN_YEAR_B, "10y note long")
     sr3_months = [dates.add_months(D(2026, 9, 1), 3 * k).strftime("%Y-%m") for k in range(8)]
+    sr3_each = round(model_hedge([two_year], "SR3", sr3_months[0]) / 8)
     return {
         "basis_trade": [
-            cash(
-                "REPO",
-                100e6,
-                TEN_YEAR,
-                "10y note bought (settled) and financed in term repo: "
-                "FICC holds the forward purchase",
-                end=D(2026, 9, 30),
+            basis,
+            future(
+                "ZN",
+                model_hedge([basis], "ZN", "2026-12"),
+                "2026-12",
+                "short ZN Dec-26, DV01-neutral",
             ),
-            future("ZN", -zn_basis, "2026-12", "short ZN Dec-26, DV01-neutral"),
         ],
         "steepener_2s10s": [
-            cash("UST", 200e6, TWO_YEAR, "long 2y notes"),
-            future("ZN", -hedge_contracts(200e6, TWO_YEAR, "ZN"), "2026-12", "short ZN Dec-26"),
+            two_year,
+            future("ZN", model_hedge([two_year], "ZN", "2026-12"), "2026-12", "short ZN Dec-26"),
         ],
         "cash_only": [
             cash("UST", 50e6, TWO_YEAR, "2y long"),
@@ -140,20 +171,20 @@ def small_samples() -> dict[str, list[dict]]:
             future("ZQ", 100, "2026-10", "Fed Funds Oct-26 long"),
         ],
         "half_hedge": [
-            cash("UST", 100e6, TEN_YEAR_B, "10y note long"),
-            future("ZN", -hedge_contracts(100e6, TEN_YEAR_B, "ZN", 0.5), "2026-12", "50% hedge"),
+            ten_year,
+            future("ZN", model_hedge([ten_year], "ZN", "2026-12", 0.5), "2026-12", "50% hedge"),
         ],
         "over_hedged": [
-            cash("UST", 50e6, TEN_YEAR_B, "10y note long"),
+            ten_year_half,
             future(
                 "ZN",
-                -hedge_contracts(50e6, TEN_YEAR_B, "ZN", 2.0),
+                model_hedge([ten_year_half], "ZN", "2026-12", 2.0),
                 "2026-12",
                 "futures DV01 about 2x the cash DV01",
             ),
         ],
-        "sofr_hedge_2y": [cash("UST", 200e6, TWO_YEAR, "long 2y notes")]
-        + [future("SR3", -sr3_each, m, f"SR3 strip {k + 1}/8") for k, m in enumerate(sr3_months)],
+        "sofr_hedge_2y": [two_year]
+        + [future("SR3", sr3_each, m, f"SR3 strip {k + 1}/8") for k, m in enumerate(sr3_months)],
         "ineligible_mix": [
             cash("UST", 30e6, TEN_YEAR_B, "eligible 10y note"),
             future("ZN", -200, "2026-12", "eligible ZN hedge"),
@@ -316,10 +347,11 @@ def readme(samples: dict[str, list[dict]]) -> str:
         "",
         "Realistic portfolios for as-of **2026-07-31** (the embedded default curve, METHODOLOGY "
         "§9). Generated by `python scripts/make_samples.py` (deterministic); do not edit by hand.",
-        "Hedges are DV01-sized with the guides in `scripts/make_samples.py` "
-        f"(ZN Dec-26 ≈ ${FUTURES_DV01_GUIDE['ZN']} per contract per bp; 4% 2034-02-15 ≈ "
-        f"${bond_dv01_per_mm(*TEN_YEAR[:2]):.0f} per $1mm per bp); the engines compute the "
-        "real risk.",
+        "The hand-built hedges (basis trade, steepener, half hedge, over-hedged, SOFR strip) are "
+        "sized in the model's own DV01s (`python -m xmsim risk` on the embedded market), so a "
+        "sample called DV01-neutral is neutral in the numbers the tool shows; the customer and "
+        "dealer books use the quick guides in `scripts/make_samples.py` "
+        f"(ZN Dec-26 ≈ ${FUTURES_DV01_GUIDE['ZN']} per contract per bp).",
         "",
         "| File | Rows | Accounts | What it demonstrates |",
         "|---|---|---|---|",

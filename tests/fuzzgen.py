@@ -109,7 +109,7 @@ def portfolio_xlsx(rng: random.Random) -> tuple[bytes, dict[int, bool]]:
 
 TREASURY_HEADER = "Date,1 Mo,2 Mo,3 Mo,4 Mo,6 Mo,1 Yr,2 Yr,3 Yr,5 Yr,7 Yr,10 Yr,20 Yr,30 Yr"
 _YIELDS = "5.5,5.5,5.4,5.4,5.3,4.8,4.3,4.1,3.9,3.9,3.9,4.2,4.1"
-_BAD_YIELDS = ("inf", "1e999", "nan", "abc", "430", "-1e999", "x" * 140_000, '"open')
+_BAD_YIELDS = ("inf", "1e999", "abc", "430", "-1e999", "x" * 140_000, '"open')
 _BAD_DATES = ("1000-01-01", "9999-12-31", "13/45/24", "x/4/24", "", "2024-02-30")
 
 
@@ -133,10 +133,13 @@ def history_csv(rng: random.Random) -> tuple[bytes, dict[int, bool]]:
 def span_csv(rng: random.Random, good_lines: list[str]) -> tuple[bytes, dict[int, bool]]:
     """The shipped SPAN parameter file with some values replaced by bad ones; line -> valid."""
     lines, valid = list(good_lines), {}
-    for k in range(1, len(lines)):
-        if lines[k].strip() and not lines[k].startswith("#") and rng.random() < 0.08:
+    header = next(k for k, line in enumerate(lines) if line.startswith("table,"))
+    for k in range(header + 1, len(lines)):
+        if '"' not in lines[k] and not lines[k].startswith("#") and rng.random() < 0.08:
             cells = lines[k].split(",")
-            cells[3] = rng.choice(("inf", "1e308", "nan", "abc", "-5", "x" * 140_000, '"q'))
-            lines[k] = ",".join(cells)
-            valid[k + 1] = False
+            bad = rng.choice(("inf", "1e308", "nan", "abc", "-5", "x" * 140_000, '"q'))
+            if bad != cells[3]:  # inf is the last bucket's own max_years
+                cells[3] = bad
+                lines[k] = ",".join(cells)
+                valid[k + 1] = False
     return "\n".join(lines).encode(rng.choice(("utf-8", "latin-1"))), valid

@@ -311,3 +311,19 @@ def test_shown_savings_are_the_ones_the_rule_applied(market, basis, arrangement)
             shown = (var["savings"], span["savings"])
             want = 0.0 if min(shown) <= 0 else min(*shown, out["settings"]["cap"])
             assert acc["applied"] == pytest.approx(want, abs=1e-15), (path.name, acc["account"])
+
+
+def test_float_dust_is_exactly_no_saving_and_is_not_applied():
+    from xmsim.arrangement.crossmargin import (
+        SAVINGS_ZERO_TOL,
+        applied_percentage,
+        savings_fraction,
+    )
+
+    dusty = savings_fraction(0.1 + 0.2, 0.3)  # 1 - 0.30000000000000004 / 0.3 = -2.2e-16 before
+    assert dusty == 0.0
+    assert savings_fraction(3e6 * (1 - 1e-15), 3e6) == 0.0  # +1.1e-16 before: "a saving"
+    assert savings_fraction(3e6 * (1 - 10 * SAVINGS_ZERO_TOL), 3e6) == pytest.approx(1e-8)
+    assert savings_fraction(0.99e6, 1e6) == pytest.approx(0.01)
+    applied, reason = applied_percentage(savings_fraction(3e6 * (1 - 1e-15), 3e6), 0.5, 0.8)
+    assert applied == 0.0 and "do no harm" in reason

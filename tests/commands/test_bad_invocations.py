@@ -124,3 +124,16 @@ def test_an_unexpected_error_is_one_line_and_a_hint_and_debug_shows_the_tracebac
     assert "unexpected ZeroDivisionError: something inside broke" in err and "--debug" in err
     assert cli.main(["--debug", "risk", BASIS]) == cli.UNEXPECTED_EXIT
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_too_many_accounts_stop_before_margining_with_a_settable_limit(monkeypatch, capsys):
+    from xmsim.simulate import Simulator
+
+    def never(*_, **__):
+        raise AssertionError("margined although over the limit")
+
+    monkeypatch.setattr(Simulator, "arrangement", never)
+    book = str(SAMPLES / "customer_book.csv")
+    assert cli.main(["run", book, "--max-accounts", "10", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "24 accounts is beyond the --max-accounts limit of 10" in err and "split" in err

@@ -229,9 +229,17 @@ def account_row(a: AccountResult) -> dict:
     }  # fmt: skip
 
 
+SAVINGS_ZERO_TOL = 1e-9
+"""The exact-zero rule: a saving within this fraction of the requirement it is measured against
+is exactly 0, so float dust (1.1e-16) is never shown or applied as a saving [fraction]."""
+
+
 def savings_fraction(combined: float, base: float) -> float:
-    """1 − combined / base, 0 when base is 0 (nothing to save)."""
-    return 0.0 if base <= 0 else 1.0 - combined / base
+    """1 − combined / base; exactly 0 when base is 0 (nothing to save) or when combined is
+    within :data:`SAVINGS_ZERO_TOL` x base of it."""
+    if base <= 0 or abs(base - combined) <= SAVINGS_ZERO_TOL * base:
+        return 0.0
+    return 1.0 - combined / base
 
 
 def applied_percentage(s_ficc: float, s_cme: float, cap: float) -> tuple[float, str]:

@@ -10,7 +10,12 @@ import pandas as pd
 
 from xmsim import config
 from xmsim.commands._blocks import margin_in_blocks, wants_blocks
-from xmsim.commands._checks import fraction, nonnegative_float
+from xmsim.commands._checks import (
+    MAX_ACCOUNTS,
+    fraction,
+    nonnegative_float,
+    positive_int,
+)
 from xmsim.commands._common import (
     CliError,
     Progress,
@@ -65,6 +70,13 @@ def register(subparsers) -> None:
         help="jsonl: one JSON object per account, streamed (with --out, csv is streamed too)",
     )
     p.add_argument("--out", metavar="FILE", help="write the output to FILE instead of stdout")
+    p.add_argument(
+        "--max-accounts",
+        type=positive_int,
+        default=MAX_ACCOUNTS,
+        metavar="N",
+        help=f"stop before margining more accounts than this [{MAX_ACCOUNTS:,}]",
+    )
     p.add_argument("--quiet", action="store_true", help="do not print row warnings")
     p.set_defaults(func=main)
 
@@ -101,6 +113,11 @@ def main(args: argparse.Namespace) -> int:
         market, sim = build_simulator(args, progress)
         portfolio = load_portfolio_or_exit(args.portfolio, market.asof, args.quiet, args)
         progress.step(f"{len(portfolio)} positions, {len(portfolio.accounts)} accounts")
+        if len(portfolio.accounts) > args.max_accounts:
+            raise CliError(
+                f"{len(portfolio.accounts):,} accounts is beyond the --max-accounts limit of "
+                f"{args.max_accounts:,}: split the file, or raise --max-accounts"
+            )
         extras = args.legacy or args.fallback_prior_applied is not None
         if wants_blocks(args, portfolio):
             result = margin_in_blocks(sim, portfolio, args, extras)

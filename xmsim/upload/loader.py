@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -104,6 +104,13 @@ _HEADER_SCAN_ROWS = 20  # a title block above the header is tolerated within thi
 
 
 def _norm_header(text: object) -> str:
+    return _norm_text(text if isinstance(text, str) else show_cell(text))
+
+
+@lru_cache(maxsize=4096)
+def _norm_text(text: str) -> str:
+    if len(text) > 200:  # no header is this long
+        return ""
     text = re.sub(r"[(\[].*?[)\]]", "", show_cell(text))
     return re.sub(r"[\s_\-.]+", "", text).lower()
 
@@ -313,6 +320,8 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits)
             "columns; start from the template"
         )
     data = records[at + 1 :]
+    if not data and problems:
+        return LoadResult(Portfolio(), tuple(issues))
     if not data:
         raise CellError("no positions below the header row: add one row per position")
     if len(data) > lim.max_rows:

@@ -4,11 +4,20 @@ contract, status, duplicate, and numbers against :data:`VALUE_RANGES`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 
 from xmsim.contracts import canonical_code, contract_table
-from xmsim.engines.span.params import _FIELDS, _OPTIONAL, HEADER, STATUSES, ValueSource
+from xmsim.engines.span.params import (
+    _FIELDS,
+    _OPTIONAL,
+    BASES,
+    HEADER,
+    SHOWN,
+    STATUSES,
+    ValueSource,
+)
 from xmsim.upload.table import LineProblem, iter_records, split_line
 
 
@@ -76,10 +85,41 @@ VALUE_RANGES: Mapping[str, tuple[float, float]] = {
 error on its line (the charges are USD per contract, so 1e6 is far beyond any real PSR)."""
 
 
+def _text_problem(field: str, value: str) -> str | None:
+    """Why one non-numeric value is unacceptable, or None."""
+    if len(value) > 1000:
+        return f"{field}: a {len(value):,}-character value is beyond the 1,000-character limit"
+    if field in ("fractional_spreads", "round_arrays_to_usd") and value.lower() not in (
+        "true",
+        "false",
+    ):
+        return f"{field}: expected true or false, got {value[:40]!r}"
+    choices = {"shown": SHOWN, "basis": BASES}.get(field)
+    if choices and value not in choices:
+        return f"{field} must be one of {choices}, got {value[:40]!r}"
+    if field == "asof":
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return f"asof {value[:40]!r} is not YYYY-MM-DD"
+    if field == "contract" and canonical_code(value) != value:
+        return f"contract {value[:40]!r} is not a contract code; known: {list(contract_table())}"
+    if field == "legs":
+        for part in value.split("|"):
+            code, _, ratio = part.partition(":")
+            try:
+                ok = math.isfinite(float(ratio)) and float(ratio) > 0 and code.strip()
+            except ValueError:
+                ok = False
+            if not ok:
+                return f"legs {value[:40]!r}: write CODE:RATIO|CODE:RATIO with positive ratios"
+    return None
+
+
 def _value_problem(field: str, value: str) -> str | None:
-    """Why one numeric value is unacceptable, or None (other fields are checked by _build)."""
+    """Why one value is unacceptable, or None (cross-line rules are checked by _build)."""
     if field not in VALUE_RANGES:
-        return None
+        return _text_problem(field, value)
     lo, hi = VALUE_RANGES[field]
     try:
         number = float(value)
@@ -128,6 +168,9 @@ def _read_lines(text: str, name: str, problems: list | None = None) -> _Reader:
             cells = [c.strip() for c in split_line(record.text)]
             where = tuple(cells[:3]) if len(cells) >= 3 else None
             problems.append((record.line, where, record.message))
+            if where and where[0] in reader.values:
+                reader.values[where[0]].setdefault(where[1], {})
+                reader.first_line.setdefault(where[:2], record.line)
             continue
         lineno, cells = record
         if not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
@@ -144,6 +187,9 @@ def _read_lines(text: str, name: str, problems: list | None = None) -> _Reader:
             if problems is None:
                 raise reader.error(lineno, problem)
             problems.append((lineno, (table, key, field), problem))
+            if table in reader.values:  # keep the entity's place in file order
+                reader.values[table].setdefault(key, {})
+                reader.first_line.setdefault((table, key), lineno)
             continue
         entity = reader.values[table].setdefault(key, {})
         reader.first_line.setdefault((table, key), lineno)

@@ -44,7 +44,9 @@ An unknown table, field or contract, a missing field, a duplicate or an unreadab
 
 from __future__ import annotations
 
+import copy
 import csv
+import dataclasses
 import datetime as dt
 import io
 from functools import cache
@@ -306,7 +308,7 @@ def read_span_params(
     text, name = source
     problems: list = []
     reader = _read_lines(text, name, problems)
-    default = _read_lines(_default_text(), "span_params_default.csv")
+    default = _default_reader()
     warnings = []
     for line, where, message in problems:
         used = "the line is skipped"
@@ -329,7 +331,38 @@ def read_span_params(
     except ValueError as exc:
         if not warnings:
             raise
-        raise ValueError(f"{exc} (after skipping: {'; '.join(warnings[:3])})") from None
+        error = exc
+    for table in ("cash_bucket", "scan_spread", "inter_spread", "product"):
+        trial = _with_default_table(reader, default, table)
+        try:
+            params = _build(trial)
+        except ValueError:
+            continue
+        warnings.append(
+            f"{name}: the {table} lines do not fit together ({error}); the shipped default "
+            f"{table} table (ASSUMED) is used instead: correct those lines"
+        )
+        return params, tuple(warnings)
+    raise ValueError(f"{error} (after skipping: {'; '.join(warnings[:3])})") from None
+
+
+def _with_default_table(reader: _Reader, default: _Reader, table: str) -> _Reader:
+    """A copy of ``reader`` whose ``table`` is the shipped default's (marked ASSUMED)."""
+    trial = copy.copy(reader)
+    trial.values = {**reader.values, table: copy.deepcopy(default.values[table])}
+    note = f"shipped default: the {table} lines of {reader.name} do not fit together"
+    trial.sources = [x for x in reader.sources if x.table != table] + [
+        dataclasses.replace(x, status="ASSUMED", source=note)
+        for x in default.sources
+        if x.table == table
+    ]
+    trial.first_line = {**reader.first_line, **default.first_line}
+    return trial
+
+
+@cache
+def _default_reader() -> _Reader:
+    return _read_lines(_default_text(), "span_params_default.csv")
 
 
 def _default_text() -> str:
