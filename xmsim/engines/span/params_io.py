@@ -332,7 +332,8 @@ def read_span_params(
         if not warnings:
             raise
         error = exc
-    for table in ("cash_bucket", "scan_spread", "inter_spread", "product"):
+    # the product table last: it is the one the others refer to
+    for table in sorted((t for t in default.values if t != "meta"), key=lambda t: t == "product"):
         trial = _with_default_table(reader, default, table)
         try:
             params = _build(trial)
