@@ -57,7 +57,7 @@ LAYER_RANK = {
     "engines": 3,
     "arrangement": 4,
     "config": 5, "simulate": 5, "scale": 5,
-    "whatif": 6, "optimize": 6,
+    "whatif": 6, "optimize": 6, "timeline": 6,
     "report": 7,
     "commands": 8, "cli": 9, "__main__": 10,
 }  # fmt: skip

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.context import current, ready
 from xmsim.arrangement import cycle as operations
-from xmsim.arrangement.crossmargin import fallback
+from xmsim.arrangement.fallback import account_fallback
 from xmsim.report import figures as reporting
 
 
@@ -31,12 +31,11 @@ def render() -> None:
     prior_comb = c2.number_input(
         "Prior day's combined requirement (USD)",
         0.0,
-        value=float(round(a.var.combined)),
+        value=float(round(getattr(a, sim.result.ficc_model).combined)),
         step=10_000.0,
         key="fb_comb",
     )
-    view = getattr(a, sim.result.ficc_model)
-    fb = fallback(prior / 100.0, prior_comb, view.combined, a.ficc_standalone + a.cme_standalone)
+    fb = account_fallback(a, sim.result.ficc_model, prior / 100.0, prior_comb)
     st.info(f"Requirement {reporting.fmt_usd(fb.requirement_usd)}: {fb.reason}.")
 
 

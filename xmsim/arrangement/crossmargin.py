@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from xmsim.arrangement.eligibility import CME, FICC, classify_portfolio
+from xmsim.arrangement.fallback import FallbackResult, account_fallback, fallback  # noqa: F401
 from xmsim.arrangement.pots import (
     ARRANGEMENTS,
     AUTO_ARRANGEMENT,
@@ -242,16 +243,29 @@ def savings_fraction(combined: float, base: float) -> float:
     return 1.0 - combined / base
 
 
+BOUND_NO_HARM, BOUND_CAP, BOUND_FICC, BOUND_CME = "do no harm", "cap", "FICC model", "CME model"
+BINDINGS = (BOUND_FICC, BOUND_CME, BOUND_CAP, BOUND_NO_HARM)
+
+
+def binding_rule(s_ficc: float, s_cme: float, cap: float) -> str:
+    """What sets the applied percentage: do no harm, the cap, or the lower model's savings."""
+    if s_ficc <= 0 or s_cme <= 0:
+        return BOUND_NO_HARM
+    if min(s_ficc, s_cme) >= cap:
+        return BOUND_CAP
+    return BOUND_FICC if s_ficc <= s_cme else BOUND_CME
+
+
 def applied_percentage(s_ficc: float, s_cme: float, cap: float) -> tuple[float, str]:
     """The lower of the two savings, capped; 0 when either model finds no saving."""
-    if s_ficc <= 0 or s_cme <= 0:
+    rule = binding_rule(s_ficc, s_cme, cap)
+    if rule == BOUND_NO_HARM:
         who = "FICC's" if s_ficc <= 0 else "CME's"
         return 0.0, f"do no harm: {who} model finds no saving, standalone requirements apply"
-    low = min(s_ficc, s_cme)
-    if low >= cap:
+    if rule == BOUND_CAP:
         return cap, f"cap: both models save at least {cap:.0%}"
-    lower = "FICC's" if s_ficc <= s_cme else "CME's"
-    return low, f"lower of the two: {lower} model"
+    lower = "FICC's" if rule == BOUND_FICC else "CME's"
+    return min(s_ficc, s_cme), f"lower of the two: {lower} model"
 
 
 def assign_legs(
@@ -414,31 +428,3 @@ def account_results(
             )
         )
     return tuple(results)
-
-
-@dataclass(frozen=True, slots=True)
-class FallbackResult:
-    """Outcome of the fallback mode [SRC FAQ Q21]."""
-
-    applied: float
-    requirement_usd: float
-    reason: str
-
-
-def fallback(
-    prior_applied: float, prior_combined_usd: float, combined_usd: float, standalone_usd: float
-) -> FallbackResult:
-    """Apply yesterday's percentage if today's combined risk is the same or lower, else none."""
-    if combined_usd <= prior_combined_usd:
-        return FallbackResult(
-            prior_applied,
-            standalone_usd * (1.0 - prior_applied),
-            f"combined risk {combined_usd:,.0f} <= prior day's {prior_combined_usd:,.0f}: "
-            f"prior day's {prior_applied:.2%} applied",
-        )
-    return FallbackResult(
-        0.0,
-        standalone_usd,
-        f"combined risk {combined_usd:,.0f} > prior day's {prior_combined_usd:,.0f}: "
-        "no reduction (standalone requirement)",
-    )

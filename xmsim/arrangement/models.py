@@ -24,19 +24,21 @@ from xmsim.engines.span.margin import SpanBook, span_book, span_margin, span_mar
 from xmsim.engines.span.params_io import SpanParams
 from xmsim.engines.var.engine import VarEngine, gross_position_usd
 from xmsim.market import ParCurve
-from xmsim.portfolio import CASH_PRODUCTS, UST, Portfolio
-from xmsim.pricing.risk import PricingBook, position_risk
+from xmsim.portfolio import CASH_PRODUCTS, FUTURE, UST, Portfolio, Position
+from xmsim.pricing.risk import PricingBook, position_dv01, position_risk
 
 
 def bucket_dv01s(curve: ParCurve) -> dict[str, float]:
-    """DV01 of one front-month contract [USD per bp] for every Treasury contract."""
-    from xmsim.pricing.risk import contract_dv01
-
-    out = {}
-    for code, spec in contracts.contract_table().items():
-        if spec.is_treasury:
-            out[code] = contract_dv01(code, contracts.front_month(code, curve.asof), curve)
-    return out
+    """DV01 of one front-month contract [USD per bp] for every Treasury contract (one book)."""
+    codes = [code for code, spec in contracts.contract_table().items() if spec.is_treasury]
+    fronts = Portfolio(
+        tuple(
+            Position(FUTURE, 1.0, contract=code, expiry=contracts.front_month(code, curve.asof))
+            for code in codes
+        )
+    )
+    dv01 = position_dv01(fronts, curve)
+    return {code: float(d) for code, d in zip(codes, dv01, strict=True)}
 
 
 def span_ready(portfolio: Portfolio) -> Portfolio:

@@ -3,4 +3,4 @@
 A module's ``register`` adds its parser and sets ``func`` to a callable ``(args) -> int``.
 """
 
-COMMAND_MODULES = ("cf", "risk", "fetch_history", "run", "optimize")
+COMMAND_MODULES = ("cf", "risk", "fetch_history", "run", "optimize", "history")

@@ -147,16 +147,12 @@ def main(args: argparse.Namespace) -> int:
         )
         return 2
     if args.fallback_prior_applied is not None:
-        from xmsim.arrangement.crossmargin import fallback
+        from xmsim.arrangement.crossmargin import account_fallback
 
         fb = []
         for a in result.accounts:
-            combined = a.var.combined if result.ficc_model == "var" else a.span.combined
-            out = fallback(
-                args.fallback_prior_applied,
-                args.fallback_prior_combined,
-                combined,
-                a.ficc_standalone + a.cme_standalone,
+            out = account_fallback(
+                a, result.ficc_model, args.fallback_prior_applied, args.fallback_prior_combined
             )
             fb.append(
                 {

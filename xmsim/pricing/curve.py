@@ -51,21 +51,24 @@ def par_yields_at(par: np.ndarray, years: np.ndarray) -> np.ndarray:
     return par[..., lo] * (1.0 - w) + par[..., hi] * w
 
 
-def discount_nodes(par: np.ndarray) -> np.ndarray:
+def discount_nodes(par: np.ndarray, nodes: np.ndarray | None = None) -> np.ndarray:
     """Discount factors at :data:`NODE_YEARS` for many par curves.
 
     Parameters
     ----------
     par : par yields [decimal], shape (n_curves, n_tenors) or (n_tenors,).
+    nodes : indices into :data:`NODE_YEARS` to compute, shape (m,) ascending (default: all);
+        a book that reads few nodes (a small portfolio) skips the rest.
 
     Returns
     -------
-    DF [1], shape (n_curves, n_nodes) (or (n_nodes,) for one curve); DF[..., 0] == 1.
+    DF [1], shape (n_curves, m) (or (m,) for one curve); m = n_nodes by default, DF[..., 0] == 1.
     """
     par = np.asarray(par, dtype=float)
     single = par.ndim == 1
     par2 = np.atleast_2d(par)
     n_curves = par2.shape[0]
+    node_t = NODE_YEARS if nodes is None else NODE_YEARS[np.asarray(nodes, dtype=np.int64)]
 
     y_half = par_yields_at(par2, _HALF_YEARS)  # (n_curves, 60)
     df_half = np.empty_like(y_half)
@@ -75,12 +78,12 @@ def discount_nodes(par: np.ndarray) -> np.ndarray:
         df_half[:, k] = (1.0 - c * annuity) / (1.0 + c)
         annuity += df_half[:, k]
 
-    out = np.empty((n_curves, N_NODES))
-    short = NODE_YEARS <= 0.5
-    t_short = NODE_YEARS[short]
+    out = np.empty((n_curves, node_t.size))
+    short = node_t <= 0.5
+    t_short = node_t[short]
     out[:, short] = 1.0 / (1.0 + par_yields_at(par2, t_short) * t_short)
     # log-linear between semiannual nodes above six months
-    t_long = NODE_YEARS[~short]
+    t_long = node_t[~short]
     grid_t = _HALF_YEARS
     log_df = np.log(df_half)
     hi = np.clip(np.searchsorted(grid_t, t_long, side="left"), 1, grid_t.size - 1)

@@ -137,6 +137,14 @@ class VarEngine:
             self._df = discount_nodes(self.market.curve.yields + self.scenarios.shocks)
         return self._df
 
+    def use_scenario_df(self, df: np.ndarray) -> None:
+        """Take the scenario curves' node DFs computed by the caller (the history runner stacks
+        many dates' scenario curves into one :func:`discount_nodes` call), shape
+        (n_scenarios, n_nodes)."""
+        if df.shape[0] != self.scenarios.n_scenarios:
+            raise ValueError(f"{df.shape[0]} scenario curves for {self.scenarios.n_scenarios}")
+        self._df = df
+
     def book(self, portfolio: Portfolio) -> PricingBook:
         return build_book(portfolio, self.market.curve)
 
