@@ -23,6 +23,10 @@ PRICE_BASE = 100.0
 """Prices are quoted per this much face [USD per 100 USD face]."""
 
 DAYS_PER_YEAR_ACT365 = 365.0
+"""Days per year of the ACT/365 convention [days]."""
+
+DAYS_PER_YEAR = 365.25
+"""Average calendar days per year, for year fractions of maturities and look-backs [days]."""
 
 
 def pct_to_dec(pct: float) -> float:

@@ -41,8 +41,8 @@ from xmsim.pricing.curve import (
     node_weights,
     par_yields_at,
 )
+from xmsim.units import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 BUMP_BP = 1.0
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import numpy as np
 
 from xmsim.portfolio import FUTURE, REPO, REVERSE_REPO, UST, Portfolio, Position
+from xmsim.units import DAYS_PER_YEAR
 
 FUTURES = ("ZT", "Z3N", "ZF", "ZN", "TN", "ZB", "UB", "SR3", "ZQ")
 N_BONDS = 120
@@ -29,7 +30,7 @@ def _month_end(day: dt.date) -> dt.date:
 def _bonds(asof: dt.date, rng: np.random.Generator) -> list[tuple[float, dt.date]]:
     out = []
     for j, years in enumerate(np.linspace(1.5, 29.5, N_BONDS)):
-        day = asof + dt.timedelta(days=int(years * 365.25))
+        day = asof + dt.timedelta(days=int(years * DAYS_PER_YEAR))
         out.append((float(rng.integers(4, 57) * 0.125), day.replace(day=15) if j % 2 else
                     _month_end(day)))  # fmt: skip
     return out

@@ -26,6 +26,7 @@ from xmsim.pricing.curve import N_NODES, discount_nodes
 from xmsim.pricing.risk import PricingBook
 from xmsim.simulate import RunConfig, Simulator, resolve_span_params
 from xmsim.timeline.redate import REDATING_RULE, Redater
+from xmsim.units import DAYS_PER_YEAR
 
 EVERY = ("day", "week", "month")
 BLOCK_DATES = 2
@@ -76,7 +77,7 @@ def used_nodes(book: PricingBook) -> np.ndarray:
 
 def first_full_lookback(history: YieldHistory, lookback_years: float) -> dt.date:
     """The first date whose look-back lies wholly inside ``history``."""
-    return history.start + dt.timedelta(days=round(lookback_years * 365.25))
+    return history.start + dt.timedelta(days=round(lookback_years * DAYS_PER_YEAR))
 
 
 def check_range(history: YieldHistory, start: dt.date, end: dt.date, lookback_years: float):

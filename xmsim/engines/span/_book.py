@@ -18,8 +18,7 @@ import numpy as np
 from xmsim.contracts import canonical_code
 from xmsim.frozen import readonly
 from xmsim.portfolio import CASH_PRODUCTS, Portfolio
-
-DAYS_PER_YEAR = 365.25
+from xmsim.units import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xmsim.market import BASIS_FACTORS, BasisHistory, YieldHistory
+from xmsim.units import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,7 @@ def build_scenarios(
             f"history {history.start}..{history.end} has no data before the as-of date {asof}"
         )
     start_day = np.datetime64(asof, "D") - np.timedelta64(
-        round(settings.lookback_years * 365.25), "D"
+        round(settings.lookback_years * DAYS_PER_YEAR), "D"
     )
     start_idx = int(np.searchsorted(history.dates, start_day, side="left"))
     first_end = max(start_idx + h, h)
@@ -186,7 +187,7 @@ def build_scenarios(
     if lb_to < asof:
         text += f"; NOTE history ends {lb_to}, before the as-of date {asof}"
     if history.dates[0] > start_day:
-        covered = (history.dates[end_idx - 1] - history.dates[0]).astype(int) / 365.25
+        covered = (history.dates[end_idx - 1] - history.dates[0]).astype(int) / DAYS_PER_YEAR
         text += (
             f"; NOTE history starts {history.start}: the look-back covers {covered:.1f} of "
             f"the {settings.lookback_years:g} years asked for"
