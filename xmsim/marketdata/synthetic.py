@@ -40,6 +40,7 @@ from scipy import special
 from xmsim.dates import business_days_between
 from xmsim.frozen import readonly
 from xmsim.market import TENORS, ParCurve, YieldHistory
+from xmsim.marketdata.gsw_curve import default_curve
 from xmsim.units import BP
 
 STATS_PATH = Path(__file__).resolve().parents[1] / "data" / "history_stats.json"
@@ -160,7 +161,8 @@ def synthetic_history(
     end : last date; the history ends on the last SIFMA business day on or before it.
     n_days : number of business days [count] (2750 ≈ 11 years: a 10-year look-back plus room).
     seed : random seed; the same seed gives the same history.
-    base_curve : the curve of the last day; default :func:`xmsim.marketdata.defaults.default_curve`.
+    base_curve : the curve of the last day; default
+        :func:`xmsim.marketdata.gsw_curve.default_curve`.
     params : generator parameters; default the committed calibration (:func:`load_stats`).
 
     Returns
@@ -170,8 +172,6 @@ def synthetic_history(
     if n_days < 2:
         raise ValueError(f"n_days must be at least 2, got {n_days}")
     if base_curve is None:
-        from xmsim.marketdata.defaults import default_curve  # defaults imports this module
-
         base_curve = default_curve()
     p = params if params is not None else load_stats()
     dates = _business_days_ending(end, n_days)
