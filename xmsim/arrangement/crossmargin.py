@@ -147,6 +147,11 @@ class AccountResult:
     savings_usd: float
     pot: str = "house"
 
+    @property
+    def ineligible_margin(self) -> float:
+        """Margin of the ineligible positions at both CCPs, outside the arrangement [USD]."""
+        return self.ineligible_margin_ficc + self.ineligible_margin_cme
+
 
 @dataclass(frozen=True, slots=True)
 class ArrangementResult:
@@ -164,6 +169,11 @@ class ArrangementResult:
     @property
     def totals(self) -> dict[str, float]:
         return {k: float(sum(getattr(a, k) for a in self.accounts)) for k in TOTAL_KEYS}
+
+    @property
+    def ineligible_margin(self) -> float:
+        """Margin of every ineligible position, outside the arrangement [USD]."""
+        return float(sum(a.ineligible_margin for a in self.accounts))
 
     def header(self) -> dict:
         """The run's description: everything of :meth:`to_dict` but the accounts and totals."""
@@ -208,7 +218,7 @@ def account_dict(a: AccountResult) -> dict:
         "applied": a.applied, "reason": a.reason, "ficc_standalone": a.ficc_standalone,
         "cme_standalone": a.cme_standalone, "ficc_requirement": a.ficc_requirement,
         "cme_requirement": a.cme_requirement, "ineligible": [asdict(r) for r in a.ineligible],
-        "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
+        "ineligible_margin": a.ineligible_margin,
         "total_before": a.total_before, "total_after": a.total_after,
         "savings_usd": a.savings_usd,
     }  # fmt: skip
@@ -224,7 +234,7 @@ def account_row(a: AccountResult) -> dict:
         "span_combined": a.span.combined, "span_savings": a.span.savings,
         "span_savings_base": a.span.savings_base, "applied": a.applied,
         "ficc_requirement": a.ficc_requirement, "cme_requirement": a.cme_requirement,
-        "ineligible_margin": a.ineligible_margin_ficc + a.ineligible_margin_cme,
+        "ineligible_margin": a.ineligible_margin,
         "total_before": a.total_before, "total_after": a.total_after,
         "savings_usd": a.savings_usd, "reason": a.reason,
     }  # fmt: skip

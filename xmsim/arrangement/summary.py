@@ -49,7 +49,7 @@ def summary(result: ArrangementResult) -> dict[str, float]:
             "savings_usd",
         )
     }
-    out["ineligible_margin"] = t["ineligible_margin_ficc"] + t["ineligible_margin_cme"]
+    out["ineligible_margin"] = result.ineligible_margin
     if len(accounts) == 1:
         a = accounts[0]
         s_f, s_c, applied = a.savings_ficc_model, a.savings_cme_model, a.applied

@@ -161,7 +161,7 @@ class HedgeResult:
             "contracts": n,
             "ficc_requirement_usd": t["ficc_requirement"],
             "cme_requirement_usd": t["cme_requirement"],
-            "ineligible_margin_usd": t["ineligible_margin_ficc"] + t["ineligible_margin_cme"],
+            "ineligible_margin_usd": res.ineligible_margin,
             "total_requirement_usd": t["total_after"],
             "total_without_arrangement_usd": t["total_before"],
             "savings_ficc_model": a.savings_ficc_model,

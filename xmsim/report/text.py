@@ -66,8 +66,7 @@ def arrangement_table(result: ArrangementResult, max_accounts: int = 50) -> str:
         ]
         if a.ineligible:
             parts.append(
-                f"ineligible (margined outside the arrangement): "
-                f"{usd(a.ineligible_margin_ficc + a.ineligible_margin_cme)}"
+                f"ineligible (margined outside the arrangement): {usd(a.ineligible_margin)}"
             )
             parts += [
                 f"  row {r.row}: {r.description} at {r.home_ccp}: {r.reason}" for r in a.ineligible
@@ -100,7 +99,7 @@ def arrangement_table(result: ArrangementResult, max_accounts: int = 50) -> str:
                 pct(a.applied),
                 usd(a.ficc_requirement),
                 usd(a.cme_requirement),
-                usd(a.ineligible_margin_ficc + a.ineligible_margin_cme),
+                usd(a.ineligible_margin),
                 usd(a.total_before),
                 usd(a.total_after),
                 usd(a.savings_usd),
@@ -116,7 +115,7 @@ def arrangement_table(result: ArrangementResult, max_accounts: int = 50) -> str:
             "",
             usd(t["ficc_requirement"]),
             usd(t["cme_requirement"]),
-            usd(t["ineligible_margin_ficc"] + t["ineligible_margin_cme"]),
+            usd(result.ineligible_margin),
             usd(t["total_before"]),
             usd(t["total_after"]),
             usd(t["savings_usd"]),

@@ -156,7 +156,7 @@ def fallback_simulation(run: HistoryRun, disrupted: set[dt.date]) -> list[dict]:
                 continue
             model = pt.result.ficc_model
             fb = account_fallback(a, model, before.applied, getattr(before, model).combined)
-            charged = fb.requirement_usd + a.ineligible_margin_ficc + a.ineligible_margin_cme
+            charged = fb.requirement_usd + a.ineligible_margin
             out.append({"date": pt.date.isoformat(), "account": a.account,
                         "prior_date": prior.date.isoformat(), "prior_applied": before.applied,
                         "applied": fb.applied, "reason": fb.reason, "charged_usd": charged,
