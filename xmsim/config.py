@@ -31,7 +31,7 @@ from xmsim.arrangement.crossmargin import ArrangementSettings
 from xmsim.arrangement.legacy import LegacySettings
 from xmsim.arrangement.models import bucket_dv01s
 from xmsim.arrangement.pots import ARRANGEMENTS
-from xmsim.engines.span.params import SHOWN
+from xmsim.engines.span.params import ACCOUNT_TYPES, SHOWN
 from xmsim.engines.span.params_io import (
     SpanParams,
     calibrated_span_params,
@@ -51,10 +51,14 @@ INF = float("inf")
 class SpanChoice:
     """Which SPAN parameter set to use: ``default`` (illustrative), ``calibrated`` (to the
     market's history) or a parameter file path; ``shown`` overrides the set's own requirement
-    (None: keep the set's, ``initial`` for the built-in sets)."""
+    (None: keep the set's, ``initial`` for the built-in sets); ``account_type`` picks the
+    initial/maintenance multiplier (None: the set's own, ``member`` for the built-in sets;
+    ``member`` and ``non-HRP`` post initial = maintenance, ``HRP`` 110%, CME Clearing
+    Advisories 08-380 and 23-376)."""
 
     params: str = "default"
     shown: str | None = None
+    account_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,7 @@ class RunConfig:
             "var_basis_vol_scale": v.basis_vol_scale,
             "span_params": span.label, "span_shown": span.shown,
             "span_initial_multiplier": span.initial_multiplier,
+            "span_account_type": span.account_type,
         }  # fmt: skip
 
 
@@ -191,6 +196,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("span", "shown", "--span-shown", str,
             "which SPAN requirement to use (none: the parameter set's own; initial = "
             "maintenance x the set's initial multiplier)", choices=SHOWN),
+    Setting("span", "account_type", "--account-type", str,
+            "CME account type for initial margin (none: the parameter set's, member): member "
+            "and non-HRP post initial = maintenance, HRP 110% (CME Clearing Advisories 08-380, "
+            "23-376)", choices=ACCOUNT_TYPES),
     Setting("run", "ficc_model", "--ficc-model", str, "model standing for FICC",
             choices=MODELS),
     Setting("run", "cme_model", "--cme-model", str, "model standing for CME", choices=MODELS),
@@ -318,6 +327,8 @@ def run_config(
             raise ValueError(f"SPAN parameters: {exc}") from exc
     if v["span.shown"]:
         span = dataclasses.replace(span, shown=v["span.shown"])
+    if v["span.account_type"]:
+        span = span.for_account_type(v["span.account_type"])
     return RunConfig(
         arrangement=arrangement_settings(v),
         var=var_settings(v),

@@ -53,3 +53,21 @@ def test_ten_year_against_zn_and_tn_within_ten_points():
     _, vs_zn = savings(TEN, 4.25, "ZN")
     _, vs_tn = savings(TEN, 4.25, "TN")
     assert abs(vs_zn - vs_tn) < 0.10
+
+
+def test_account_type_setting_picks_the_initial_multiplier():
+    """HRP posts 110% of maintenance, member and non-HRP 100% (advisories 08-380, 23-376)."""
+    from xmsim.config import run_config
+
+    market = default_market()
+    note = Position(UST, 100e6, coupon_pct=4.25, maturity=TEN)
+    pf = Portfolio.of([note, Position(FUTURE, -1200, contract="ZN", expiry=dt.date(2026, 12, 1))])
+    cme = {}
+    for kind in ("member", "non-HRP", "HRP"):
+        config = run_config({"span.account_type": kind}, market)
+        assert config.span_params.account_type == kind
+        result = Simulator(market, config).arrangement(pf)
+        cme[kind] = result.accounts[0].cme_standalone
+        assert result.model_settings["span_account_type"] == kind
+    assert cme["member"] == cme["non-HRP"]
+    assert cme["HRP"] == pytest.approx(1.10 * cme["member"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xmsim.arrangement.crossmargin import ArrangementResult
+from xmsim.arrangement.crossmargin import ArrangementResult, ModelView
 
 SUMMARY_LABELS: dict[str, str] = {
     "ficc_standalone": "FICC standalone",
@@ -70,6 +70,31 @@ def summary(result: ArrangementResult) -> dict[str, float]:
     out["n_house_accounts"] = float(result.reading.get("house_accounts", 0))
     out["n_customer_accounts"] = float(result.reading.get("customer_accounts", 0))
     return out
+
+
+def no_saving_reason(view: ModelView) -> str:
+    """Why a model finds no saving, from its own numbers (say it only when savings <= 0).
+
+    Returns "combined risk is higher" when the combined margin exceeds the standalone base (the
+    positions add risk), else "combined equals standalone" (the model gives no credit between
+    those positions: e.g. SPAN with no spread or credit linking them). Equal means within half
+    a cent or 1e-9 of the standalone [USD].
+    """
+    tol = max(0.005, 1e-9 * abs(view.standalone))
+    if view.combined > view.standalone + tol:
+        return (
+            f"combined risk is higher ({view.combined:,.0f} > {view.standalone:,.0f} standalone): "
+            "the positions add risk rather than offset it"
+        )
+    if view.combined < view.standalone - tol:  # savings basis own_leg
+        return (
+            f"combined ({view.combined:,.0f}) is below the sum of the legs but not below the "
+            "CCP's own leg (savings basis own_leg)"
+        )
+    return (
+        f"combined equals standalone ({view.combined:,.0f}): the model gives no credit "
+        "between these positions"
+    )
 
 
 def weighted_mean(values: list[float], weights: list[float]) -> float:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from xmsim.arrangement.crossmargin import ArrangementResult
 from xmsim.arrangement.pots import reading_text
-from xmsim.arrangement.summary import SUMMARY_LABELS, summary, weighted_mean
+from xmsim.arrangement.summary import SUMMARY_LABELS, no_saving_reason, summary, weighted_mean
 
 MODEL_NAMES = {"var": "VaR", "span": "SPAN"}
 
@@ -114,10 +114,13 @@ def _why(result: ArrangementResult) -> str:
         )
     s_f, s_c, cap = a.savings_ficc_model, a.savings_cme_model, result.settings.cap
     if a.applied <= 0:
-        who, val = (f_name, s_f) if s_f <= 0 else (c_name, s_c)
+        who, val, model = (
+            (f_name, s_f, result.ficc_model) if s_f <= 0 else (c_name, s_c, result.cme_model)
+        )
         return (
-            f"{who} model finds no saving ({_pct_word(val)}): the positions add risk rather "
-            "than offset it, so under do-no-harm both CCPs keep the standalone requirement." + money
+            f"{who} model finds no saving ({_pct_word(val)}): "
+            f"{no_saving_reason(getattr(a, model))}, so under do-no-harm both CCPs keep the "
+            "standalone requirement." + money
         )
     (low_name, low), (high_name, high) = sorted(((f_name, s_f), (c_name, s_c)), key=lambda x: x[1])
     text = (
@@ -289,9 +292,10 @@ def assumptions_frame(
         ),
         (
             "SPAN requirement shown",
-            f"{ms.get('span_shown')} (initial = {ms.get('span_initial_multiplier')} × maintenance)",
+            f"{ms.get('span_shown')}; account type {ms.get('span_account_type')} (initial = "
+            f"{ms.get('span_initial_multiplier')} × maintenance)",
             "SRC",
-            "CME 2023 margin advisories",
+            "CME Clearing Advisories 08-380, 23-376",
         ),
         (
             "Yield history",
