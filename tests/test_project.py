@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -145,3 +146,14 @@ def test_readme_example_output_is_what_the_cli_prints():
     ).stdout
     for line in block.strip().splitlines():
         assert line.strip() in out, line
+
+
+def test_readme_library_example_runs():
+    """The README's library example, executed as written (from the repository root)."""
+    block = README.split("## As a library")[1].split("```python\n")[1].split("```")[0]
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(block, "README.md (As a library)", "exec"), {})
+    finally:
+        os.chdir(cwd)
