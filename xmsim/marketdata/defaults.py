@@ -1,15 +1,7 @@
 """The embedded default market: a recent real curve plus a calibrated synthetic history.
 
-The curve is the Federal Reserve's GSW fitted nominal Treasury curve (staff dataset
-``feds200628``) for 2026-07-31 (METHODOLOGY §9). GSW publishes par yields from one year out; the
-bill tenors come from the same fitted curve's continuously compounded zero yields, converted to
-the bond-equivalent (coupon-equivalent) yield the Treasury quotes for bills::
-
-    BEY = (exp(r * t) - 1) / t        r: zero yield, continuously compounded [decimal]; t = m / 12
-
-i.e. the simple annualised return of a zero-coupon bill bought at ``exp(-r t)``. At 6 months the
-formula equals the semiannual-compounded yield ``2 (exp(r / 2) - 1)``, so it joins the par curve
-(semiannual coupons) without a convention break. 2M and 4M are interpolated linearly in maturity.
+The curve is the Fed GSW fitted Treasury curve of 2026-07-31 (:mod:`xmsim.marketdata.gsw_curve`,
+METHODOLOGY §9).
 
 The history is synthetic (the real one may not be shipped): see :mod:`xmsim.marketdata.synthetic`.
 Users load

@@ -125,15 +125,12 @@ def _parse(text: str, label: str) -> Raw:
     return Raw(dates, values, np.array(rows.lines, dtype=int), notes, label, file_format)
 
 
-class _Rows:
-    """The rows read so far and the messages of the rows skipped."""
+class SkippedRows:
+    """The messages of the rows a history-like reader skipped (line, column, value, fix); the
+    first :data:`MAX_NOTED_ROWS` are kept word for word, the rest counted."""
 
-    def __init__(self, label: str, header: list[str], mapping: dict[int, int]) -> None:
-        self.label, self.header, self.cols = label, header, sorted(mapping)
-        self.dates: list[dt.date] = []
-        self.values: list[list[float]] = []
-        self.lines: list[int] = []
-        self.seen: dict[dt.date, int] = {}
+    def __init__(self, label: str) -> None:
+        self.label = label
         self.messages: list[str] = []
         self.skipped = 0
 
@@ -143,6 +140,26 @@ class _Rows:
             where = f"line {line}" + (f", column {column!r}" if column else "")
             shown = value if len(value) <= 40 else value[:37] + "..."
             self.messages.append(f"{where}: value {shown!r}: {message}; row skipped")
+
+    def summary(self) -> list[str]:
+        if not self.skipped:
+            return []
+        more = self.skipped - len(self.messages)
+        tail = [f"... and {more} more row(s) skipped"] if more > 0 else []
+        head = f"{self.label}: skipped {self.skipped} unreadable row(s)"
+        return [head, *(f"{self.label}: {m}" for m in self.messages), *tail]
+
+
+class _Rows(SkippedRows):
+    """The rows read so far and the messages of the rows skipped."""
+
+    def __init__(self, label: str, header: list[str], mapping: dict[int, int]) -> None:
+        super().__init__(label)
+        self.header, self.cols = header, sorted(mapping)
+        self.dates: list[dt.date] = []
+        self.values: list[list[float]] = []
+        self.lines: list[int] = []
+        self.seen: dict[dt.date, int] = {}
 
     def add(self, line: int, cells: list[str]) -> None:
         if len(cells) != len(self.header):
@@ -179,14 +196,6 @@ class _Rows:
         self.dates.append(day)
         self.values.append(values)
         self.lines.append(line)
-
-    def summary(self) -> list[str]:
-        if not self.skipped:
-            return []
-        more = self.skipped - len(self.messages)
-        tail = [f"... and {more} more row(s) skipped"] if more > 0 else []
-        head = f"{self.label}: skipped {self.skipped} unreadable row(s)"
-        return [head, *(f"{self.label}: {m}" for m in self.messages), *tail]
 
 
 def _parse_yield(text: str) -> tuple[float, str | None]:

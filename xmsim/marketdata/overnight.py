@@ -31,9 +31,9 @@ from xmsim.marketdata.history_read import (
     DATE_RANGE,
     MAX_HISTORY_BYTES,
     MAX_HISTORY_ROWS,
-    MAX_NOTED_ROWS,
     MISSING,
     HistoryFormatError,
+    SkippedRows,
     parse_history_date,
 )
 from xmsim.units import pct_to_dec
@@ -140,23 +140,15 @@ def _parse(records, label: str) -> OvernightLoad:
     return OvernightLoad(series, tuple(notes), layout)
 
 
-class _Rows:
+class _Rows(SkippedRows):
     """The rows read so far and the messages of the rows skipped."""
 
     def __init__(self, label: str) -> None:
-        self.label = label
+        super().__init__(label)
         self.dates: list = []
         self.rates: list[float] = []
         self.seen: dict = {}
-        self.messages: list[str] = []
-        self.skipped = self.blank = 0
-
-    def skip(self, line: int, column: str | None, value: str, message: str) -> None:
-        self.skipped += 1
-        if len(self.messages) < MAX_NOTED_ROWS:
-            where = f"line {line}" + (f", column {column!r}" if column else "")
-            shown = value if len(value) <= 40 else value[:37] + "..."
-            self.messages.append(f"{where}: value {shown!r}: {message}; row skipped")
+        self.blank = 0
 
     def add(self, line, cells, header, rate_col, type_col, factor) -> str | None:
         """Read one data row; returns the series' factor (set by the first NY Fed row)."""
@@ -200,11 +192,3 @@ class _Rows:
         self.seen[day] = line
         self.dates.append(day)
         self.rates.append(value)
-
-    def summary(self) -> list[str]:
-        if not self.skipped:
-            return []
-        more = self.skipped - len(self.messages)
-        tail = [f"... and {more} more row(s) skipped"] if more > 0 else []
-        head = f"{self.label}: skipped {self.skipped} unreadable row(s)"
-        return [head, *(f"{self.label}: {m}" for m in self.messages), *tail]
