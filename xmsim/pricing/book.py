@@ -218,6 +218,17 @@ def build_book(
 
     Positions the pricer cannot model (an ineligible product without coupon and maturity) get
     zero weights and ``terms.priced == False``; callers report them, never silently.
+
+    Parameters
+    ----------
+    portfolio : n_positions positions (face [USD] for cash, contracts for futures).
+    curve : the base par curve [decimal]; its ``asof`` sets settlement.
+    ctd_overrides : (contract code, expiry) -> user CTD (coupon [percent], maturity).
+
+    Returns
+    -------
+    PricingBook whose value under node discount factors ``df`` of shape (n_curves, n_nodes) is
+    ``book.values(df)`` [USD], shape (n_curves, n_positions).
     """
     b = _Builder(portfolio.positions, curve, ctd_overrides or {})
     cash, futures_rows = [], []

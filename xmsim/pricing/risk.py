@@ -76,7 +76,19 @@ def bumped_curves(yields: np.ndarray, bump_bp: float = BUMP_BP) -> np.ndarray:
 
 
 def position_risk(book: PricingBook, curve: ParCurve, bump_bp: float = BUMP_BP) -> RiskReport:
-    """DV01, key-rate DV01s and convexity of every position by central differences."""
+    """DV01, key-rate DV01s and convexity of every position by central differences.
+
+    Parameters
+    ----------
+    book : n_positions positions (:func:`build_book`).
+    curve : the base par curve [decimal], shape (n_tenors,) of yields.
+    bump_bp : half-width of the central difference [bp].
+
+    Returns
+    -------
+    RiskReport: ``dv01_usd`` [USD per bp], shape (n_positions,); ``krd_usd`` [USD per bp],
+    shape (n_positions, n_tenors); convexity [USD per bp squared], shape (n_positions,).
+    """
     curves = bumped_curves(curve.yields, bump_bp)
     vals = book.values(discount_nodes(curves))
     n_b = 1 + len(TENORS)

@@ -111,7 +111,12 @@ def _group_names(eq: FuturesEquivalents, cc: tuple[str, ...], n_pos: int) -> tup
 
 
 def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
-    """SPAN margin of ``book`` as one portfolio (accounts ignored) under ``params``."""
+    """SPAN margin of ``book`` as one portfolio (accounts ignored) under ``params``.
+
+    ``book`` holds n_positions rows (contracts for futures, DV01 [USD per bp] and face [USD] for
+    cash); the result's margin and every component are [USD], its risk arrays per combined
+    commodity [USD per contract], shape (n_cc, 16).
+    """
     cp = _compile(params)
     eq = _map_positions(book, cp)
     eq = dataclasses.replace(eq, account=np.zeros_like(eq.account))
@@ -170,7 +175,8 @@ def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
 
 
 def span_margin_batch(books: SpanBook | Sequence[SpanBook], params: SpanParams) -> SpanBatchResult:
-    """SPAN margin per account, every account its own portfolio (customer gross margining).
+    """SPAN margin per account [USD], shape (n_accounts,), every account its own portfolio
+    (customer gross margining).
 
     ``books`` is one book whose ``account`` array separates the portfolios (``span_book(...,
     by_account=True)``) or a sequence of books (one account each). All accounts run through

@@ -146,6 +146,7 @@ class VarEngine:
         self._df = df
 
     def book(self, portfolio: Portfolio) -> PricingBook:
+        """The portfolio's pricing book on the market's base curve (n_positions rows)."""
         return build_book(portfolio, self.market.curve)
 
     def pnl_matrix(self, book: PricingBook, rows: np.ndarray | None = None) -> np.ndarray:
@@ -260,7 +261,8 @@ class VarEngine:
         return self.run(portfolio, attribution=False).margin_usd
 
     def run(self, portfolio: Portfolio | PricingBook, attribution: bool = True) -> VarResult:
-        """Margin, P&L vector, worst scenarios, components and per-position contributions.
+        """Margin [USD], P&L vector [USD] of shape (n_scenarios,), worst scenarios, components
+        [USD] and per-position contributions [USD] of shape (n_positions,).
 
         The portfolio P&L comes from the aggregated path; per-position P&L is evaluated only in
         the quantile's scenarios (component VaR) and, with ``attribution``, in every scenario

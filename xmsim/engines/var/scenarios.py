@@ -87,6 +87,8 @@ def most_volatile_window(history: YieldHistory, n_days: int, upto: int | None = 
 
     The measure is the sum over tenors of squared daily changes within the window (rolling,
     vectorised with a cumulative sum). ``upto`` limits the search to rows < upto.
+    ``history.yields`` [decimal], shape (n_days, n_tenors); ``n_days`` [business days]; the
+    result indexes the history's rows.
     """
     y = history.yields if upto is None else history.yields[:upto]
     if y.shape[0] <= n_days + 1:
@@ -135,7 +137,11 @@ def build_scenarios(
     basis: BasisHistory | None = None,
 ) -> ScenarioSet:
     """Overlapping ``horizon_days`` changes over the look-back ending at ``asof`` (+ stress),
-    with the basis changes of the same windows (:func:`basis_changes`)."""
+    with the basis changes of the same windows (:func:`basis_changes`).
+
+    ``history.yields`` is [decimal], shape (n_days, n_tenors); the result's ``shocks`` are par
+    yield changes [decimal], shape (n_scenarios, n_tenors), one row per window, with the window
+    end dates, shape (n_scenarios,)."""
     h = settings.horizon_days
     end_idx = int(np.searchsorted(history.dates, np.datetime64(asof, "D"), side="right"))
     if end_idx <= h:
