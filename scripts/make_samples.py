@@ -368,6 +368,16 @@ def readme(samples: dict[str, list[dict]]) -> str:
         "`UST` row plus a `REPO` row, which would count the long twice. `ineligible_mix.csv` "
         "includes a note maturing exactly one year after the as-of date: FICC needs *more* than "
         "one year, so it is ineligible.",
+        "",
+        "What the default models give: each sample's run output (both readings) is recorded in "
+        "`tests/snapshots/<name>.run.house.txt` and `.run.customer.txt`. Since SPAN margins cash "
+        "as futures equivalents along the curve (issue 13), the applied savings moved (house "
+        "and customer alike; before -> after that change): `steepener_2s10s` 0% -> 73.4% and "
+        "`sofr_hedge_2y` 0% -> 54.2% (SPAN had given no credit between the note and its hedge), "
+        "`dealer_book` 30.8% -> 52.7%, `half_hedge` 57.3% -> 58.2%, `over_hedged` 62.7% -> "
+        "57.7%, `ineligible_mix` 65.3% -> 63.4%, `customer_book` house 80.0% -> 77.8% "
+        "(customer reading, effective 68.8% -> 68.2%), `basis_trade` 80% (cap) unchanged, "
+        "`cash_only` and `futures_only` 0% (one leg only).",
     ]
     lines += ["", "## Upload format", "", "One row per position (CSV, XLSX, or cells pasted in the "
               "app). Column names match case-insensitively, ignoring spaces, underscores and "
