@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xmsim.arrangement.crossmargin import ArrangementResult
+from xmsim.arrangement.crossmargin import AccountResult, ArrangementResult
+from xmsim.arrangement.summary import no_saving_reason, summary, weighted_mean
 from xmsim.engines.var.engine import gross_position_usd
 from xmsim.simulate import LEG_NAMES, Simulation
 
@@ -55,6 +56,12 @@ LABELS = {
     "ineligible_usd": "Ineligible (USD)",
     "total_after_usd": "Total after (USD)",
     "total_after_share": "Share of total after",
+    "var_savings": "VaR savings",
+    "span_savings": "SPAN savings",
+    "applied": "Applied",
+    "total_before_usd": "Total before (USD)",
+    "savings_usd": "Saved (USD)",
+    "why": "Why",
 }
 """Column headers for people."""
 
@@ -128,14 +135,73 @@ def account_contributions(result: ArrangementResult) -> pd.DataFrame:
     )
 
 
+def account_why(result: ArrangementResult, a: AccountResult) -> str:
+    """Why a combined portfolio's applied percentage is what it is: the rule that bound and,
+    when a model finds no saving, that model's reason."""
+    if a.applied > 0 or a.ficc_standalone <= 0 or a.cme_standalone <= 0:
+        if a.ficc_standalone <= 0 or a.cme_standalone <= 0:
+            missing = "FICC" if a.ficc_standalone <= 0 else "CME"
+            return f"no {missing}-eligible leg: nothing to offset"
+        return a.reason
+    model = result.ficc_model if a.savings_ficc_model <= 0 else result.cme_model
+    return f"{a.reason}: {no_saving_reason(getattr(a, model))}"
+
+
+def accounts_display(result: ArrangementResult) -> pd.DataFrame:
+    """The per-account table for people: one row per combined portfolio with its pot, both
+    models' savings, the applied percentage, its combined margin under each model, its
+    requirements, its share of the total after and why (:data:`ACCOUNT_LABELS` headers; USD
+    in whole dollars, percentages as fractions); :func:`accounts_total` is its TOTAL."""
+    return round_usd(_accounts(result))
+
+
+def _accounts(result: ArrangementResult) -> pd.DataFrame:
+    frame = account_contributions(result)
+    frame.insert(2, "var_savings", [a.var.savings for a in result.accounts])
+    frame.insert(3, "span_savings", [a.span.savings for a in result.accounts])
+    frame.insert(4, "applied", [a.applied for a in result.accounts])
+    frame.insert(
+        frame.columns.get_loc("total_after_usd"),
+        "total_before_usd",
+        [a.total_before for a in result.accounts],
+    )
+    frame.insert(
+        frame.columns.get_loc("total_after_usd") + 1,
+        "savings_usd",
+        [a.savings_usd for a in result.accounts],
+    )
+    frame["why"] = [account_why(result, a) for a in result.accounts]
+    return frame
+
+
+def accounts_total(result: ArrangementResult) -> pd.DataFrame:
+    """The TOTAL row of :func:`accounts_display`: sums, each model's savings weighted by its
+    savings bases and the effective applied percentage (as :func:`xmsim.arrangement.summary.
+    summary`)."""
+    accounts = result.accounts
+    total = total_row(_accounts(result), "account", f"TOTAL ({len(accounts)} combined portfolios)")
+    for model in ("var", "span"):
+        views = [getattr(a, model) for a in accounts]
+        total[f"{model}_savings"] = weighted_mean(
+            [v.savings for v in views], [v.savings_base for v in views]
+        )
+    total["applied"] = summary(result)["applied"]
+    total["why"] = "effective applied %: 1 − Σ after / Σ standalone"
+    return round_usd(total)
+
+
+NOT_ADDITIVE = ("var_incremental_usd", "var_savings", "span_savings", "applied")
+"""Columns a TOTAL row leaves blank: they do not add up."""
+
+
 def total_row(frame: pd.DataFrame, label_column: str, label: str = "TOTAL") -> pd.DataFrame:
     """The one-row TOTAL of a contributions frame: sums of the USD and share columns, blank
-    text, and no incremental VaR (it does not add up)."""
+    text, and no incremental VaR or percentages (:data:`NOT_ADDITIVE`)."""
     row = {}
     for col in frame.columns:
         if col == label_column:
             row[col] = label
-        elif col == "var_incremental_usd" or not pd.api.types.is_numeric_dtype(frame[col]):
+        elif col in NOT_ADDITIVE or not pd.api.types.is_numeric_dtype(frame[col]):
             row[col] = np.nan if pd.api.types.is_numeric_dtype(frame[col]) else ""
         elif col == "row":
             row[col] = np.nan

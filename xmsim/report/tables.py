@@ -21,6 +21,8 @@ from xmsim.arrangement.summary import SUMMARY_LABELS, no_saving_reason, summary,
 MODEL_NAMES = {"var": "VaR", "span": "SPAN"}
 
 PCT_KEYS = ("savings_ficc_model", "savings_cme_model", "applied")
+POOLED_OPTION = "All accounts pooled"
+"""The account pickers' name for the pooled view (:data:`xmsim.simulate.POOLED`)."""
 
 
 # ------------------------------------------------------------------------------ formatting
