@@ -262,3 +262,16 @@ def test_account_contributions_sum_to_the_totals(customer):
     assert total.total_after_share.iloc[0] == pytest.approx(1.0)
     rounded = drill.round_usd(frame)
     assert (rounded.total_after_usd == rounded.total_after_usd.round(0)).all()
+
+
+def test_accounts_display_and_its_total(customer):
+    _, sim = customer
+    rows, total = drill.accounts_display(sim.result), drill.accounts_total(sim.result)
+    t = sim.result.totals
+    assert len(rows) == len(sim.result.accounts)
+    assert total.total_after_usd.iloc[0] == round(t["total_after"])  # summed before rounding
+    assert total.savings_usd.iloc[0] == round(t["savings_usd"])
+    assert total.applied.iloc[0] == pytest.approx(reporting.summary(sim.result)["applied"], 1e-4)
+    why = dict(zip(rows.account, rows.why, strict=True))
+    assert why["CUST_A"] == "no CME-eligible leg: nothing to offset"
+    assert why["CUST_D"] == "lower of the two: CME's model"
