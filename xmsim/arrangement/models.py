@@ -53,6 +53,14 @@ def span_ready(portfolio: Portfolio) -> Portfolio:
     return Portfolio(tuple(out))
 
 
+def group_account(groups: np.ndarray, n_accounts: int) -> np.ndarray:
+    """Account of each (account, leg) group ``account * N_LEGS + leg`` or combined-portfolio
+    group ``n_accounts * N_LEGS + account``, shape of ``groups``."""
+    groups = np.asarray(groups)
+    legs_end = n_accounts * N_LEGS
+    return np.where(groups < legs_end, groups // N_LEGS, groups - legs_end)
+
+
 class SpanModel:
     """CME-like SPAN standing for a CCP in :func:`xmsim.arrangement.crossmargin.run_arrangement`."""
 
@@ -84,12 +92,16 @@ class SpanModel:
         account_idx: np.ndarray,
         leg: np.ndarray,
         n_accounts: int,
+        customer: np.ndarray | None = None,
     ) -> LegMargins:
-        """Margins per account of each leg and of the combined (eligible) portfolio [USD]."""
+        """Margins per account of each leg and of the combined (eligible) portfolio [USD];
+        ``customer`` (bool, shape (n_accounts,)) picks each account's CME account type."""
+        customer = np.zeros(n_accounts, bool) if customer is None else np.asarray(customer, bool)
+        types = tuple(self.params.account_type_of(bool(c)) for c in customer)
         keep = np.flatnonzero(np.asarray(leg) >= 0)
         zeros = np.zeros(n_accounts)
         if keep.size == 0:
-            return LegMargins(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy())
+            return LegMargins(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), types)
         dv01 = position_risk(pricing, self.curve).dv01_usd
         base = self.book(Portfolio(tuple(portfolio.positions[i] for i in keep)), dv01[keep])
         acc, lg = np.asarray(account_idx)[keep], np.asarray(leg)[keep]
@@ -99,20 +111,24 @@ class SpanModel:
         rows = np.concatenate([np.arange(keep.size), eligible])
         group = np.concatenate([acc * N_LEGS + lg, n_accounts * N_LEGS + acc[eligible]])
         names, inverse = np.unique(group, return_inverse=True)
-        batch = span_margin_batch(_regroup(base, rows, inverse.ravel(), names), self.params)
+        batch = span_margin_batch(
+            _regroup(base, rows, inverse.ravel(), names), self.params,
+            customer[group_account(names, n_accounts)],
+        )  # fmt: skip
         margin = np.zeros(n_accounts * N_LEGS + n_accounts)
         margin[names] = batch.margin_usd
         per_leg = margin[: n_accounts * N_LEGS].reshape(n_accounts, N_LEGS)
         return LegMargins(
             ficc_leg=per_leg[:, 0], cme_leg=per_leg[:, 1],
             combined=margin[n_accounts * N_LEGS : n_accounts * N_LEGS + n_accounts],
-            ineligible_ficc=per_leg[:, 2], ineligible_cme=per_leg[:, 3],
+            ineligible_ficc=per_leg[:, 2], ineligible_cme=per_leg[:, 3], account_types=types,
         )  # fmt: skip
 
-    def detail(self, portfolio: Portfolio, pricing: PricingBook):
-        """The full SpanResult (components, 16-scenario arrays, attribution) of one portfolio."""
+    def detail(self, portfolio: Portfolio, pricing: PricingBook, customer: bool = False):
+        """The full SpanResult (components, 16-scenario arrays, attribution) of one portfolio
+        (``customer``: a customer account's, for its initial margin)."""
         dv01 = position_risk(pricing, self.curve).dv01_usd
-        return span_margin(self.book(portfolio, dv01), self.params)
+        return span_margin(self.book(portfolio, dv01), self.params, customer)
 
 
 def _regroup(book: SpanBook, rows: np.ndarray, account: np.ndarray, names) -> SpanBook:
@@ -139,8 +155,11 @@ class VarModel:
     def __init__(self, engine: VarEngine) -> None:
         self.engine = engine
 
-    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts) -> LegMargins:
-        """Margins per account of each leg and of the combined (eligible) portfolio [USD]."""
+    def leg_margins(
+        self, portfolio, book, account_idx, leg, n_accounts, customer=None
+    ) -> LegMargins:
+        """Margins per account of each leg and of the combined (eligible) portfolio [USD]
+        (``customer`` does not change a VaR margin)."""
         keep = np.flatnonzero(np.asarray(leg) >= 0)
         kept = book.take(keep)
         group = np.asarray(account_idx)[keep] * N_LEGS + np.asarray(leg)[keep]
