@@ -53,6 +53,30 @@ def span_ready(portfolio: Portfolio) -> Portfolio:
     return Portfolio(tuple(out))
 
 
+def span_mapping_notes(portfolio: Portfolio, params: SpanParams) -> tuple[str, ...]:
+    """One note per cash position that falls back to the automatic futures-equivalent mapping
+    while ``params`` carries type-9 mappings (a CME file's debt securities; none: no notes)."""
+    if not params.cash_map:
+        return ()
+    mapped = {m.cusip for m in params.cash_map}
+    notes = []
+    for p in span_ready(portfolio):
+        if p.is_future or (p.cusip and p.cusip in mapped):
+            continue
+        why = (
+            f"its CUSIP {p.cusip} is not among the SPAN file's debt securities (type 9)"
+            if p.cusip
+            else "it has no CUSIP to find among the SPAN file's debt securities (type 9)"
+        )
+        where = f"row {p.row}: " if p.row else ""
+        name = f"{p.description} ({p.label})" if p.label else p.description
+        notes.append(
+            f"{where}position {name!r} (account {p.account}): {why}; it fell back to the "
+            "automatic mapping (its DV01 split between the neighbouring Treasury contracts)"
+        )
+    return tuple(notes)
+
+
 def group_account(groups: np.ndarray, n_accounts: int) -> np.ndarray:
     """Account of each (account, leg) group ``account * N_LEGS + leg`` or combined-portfolio
     group ``n_accounts * N_LEGS + account``, shape of ``groups``."""
