@@ -34,7 +34,7 @@ from xmsim.arrangement.pots import (
     HOUSE_ARRANGEMENT,
     form_pots,
 )
-from xmsim.portfolio import CASH_PRODUCTS, Portfolio
+from xmsim.portfolio import NOMINAL_STAND_IN, Portfolio, needs_stand_in
 from xmsim.pricing.risk import PositionTerms, PricingBook
 
 __all__ = ["AUTO_ARRANGEMENT", "CUSTOMER_ARRANGEMENT", "HOUSE_ARRANGEMENT"]
@@ -319,11 +319,8 @@ def assign_legs(
         )
         if not modelled:
             reason = f"{e.reason}; not modelled (no margin computed, not in any total)"
-        elif p.product not in CASH_PRODUCTS:
-            reason = (
-                f"{e.reason}; margined as a nominal Treasury with the same coupon and "
-                "maturity (ASSUMED approximation)"
-            )
+        elif needs_stand_in(p):
+            reason = f"{e.reason}; {NOMINAL_STAND_IN}"
         else:
             reason = e.reason
         rows.append(IneligibleRow(p.row, p.description, e.home_ccp, reason))

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -24,7 +23,7 @@ from xmsim.engines.span.margin import SpanBook, span_book, span_margin, span_mar
 from xmsim.engines.span.params_io import SpanParams
 from xmsim.engines.var.engine import VarEngine, gross_position_usd
 from xmsim.market import ParCurve
-from xmsim.portfolio import CASH_PRODUCTS, FUTURE, UST, Portfolio, Position
+from xmsim.portfolio import FUTURE, Portfolio, Position, nominal_stand_in
 from xmsim.pricing.risk import PricingBook, position_dv01, position_risk
 
 
@@ -42,15 +41,9 @@ def bucket_dv01s(curve: ParCurve) -> dict[str, float]:
 
 
 def span_ready(portfolio: Portfolio) -> Portfolio:
-    """Ineligible cash products with a coupon and maturity enter SPAN as nominal Treasuries
-    [ASSUMED]; everything SPAN can take is kept as is."""
-    out = []
-    for p in portfolio:
-        if p.is_future or p.product in CASH_PRODUCTS:
-            out.append(p)
-        else:
-            out.append(dataclasses.replace(p, product=UST, coupon_pct=p.coupon_pct or 0.0))
-    return Portfolio(tuple(out))
+    """The positions as SPAN takes them: ineligible cash as its nominal Treasury stand-in
+    (:func:`xmsim.portfolio.nominal_stand_in`), everything else as is."""
+    return Portfolio(tuple(nominal_stand_in(p) for p in portfolio))
 
 
 def span_mapping_notes(portfolio: Portfolio, params: SpanParams) -> tuple[str, ...]:
