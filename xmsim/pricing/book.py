@@ -106,10 +106,12 @@ class PricingBook:
 
     @property
     def n_positions(self) -> int:
+        """Positions in the book [count]: length of ``scale``."""
         return self.scale.size
 
     def take(self, idx: np.ndarray) -> PricingBook:
-        """The book of positions ``idx`` only (no re-pricing), in that order."""
+        """The book of positions ``idx`` [index, shape (k,)] only (no re-pricing), in that
+        order: k positions."""
         t = self.terms
         terms = PositionTerms(
             t.price[idx], t.market_value_usd[idx], t.notional_usd[idx], t.cf[idx],

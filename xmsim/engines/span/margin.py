@@ -84,7 +84,8 @@ from xmsim.frozen import readonly
 
 
 def map_positions(book: SpanBook, params: SpanParams) -> FuturesEquivalents:
-    """Step 1 alone: the futures-equivalent rows of ``book`` under ``params``.
+    """Step 1 alone: the futures-equivalent rows of ``book`` under ``params`` [contracts per
+    row, shape (n_rows,)].
 
     Parameters
     ----------

@@ -186,7 +186,7 @@ class SpanParams:
         return dataclasses.replace(self, account_type=account_type)
 
     def cash_points(self) -> tuple[tuple[str, float], ...]:
-        """(contract, point_years) of the Treasury products that take cash, by point."""
+        """(contract, point_years [years]) of the Treasury products that take cash, by point."""
         pts = [
             (p.code, p.point_years)
             for p in self.products
@@ -202,7 +202,8 @@ class SpanParams:
         raise KeyError(f"unknown combined commodity {code!r}")
 
     def with_psr(self, psr_usd: Mapping[str, float], status: str = "USER") -> SpanParams:
-        """A copy with some products' PSRs replaced (a what-if; the source becomes ``status``)."""
+        """A copy with some products' PSRs replaced by ``psr_usd`` [USD per contract] (a what-if;
+        the source becomes ``status``)."""
         unknown = set(psr_usd) - {p.code for p in self.products}
         if unknown:
             raise KeyError(f"unknown products {sorted(unknown)}")
@@ -219,6 +220,7 @@ class SpanParams:
         return dataclasses.replace(self, products=products, sources=keep + new)
 
     def source_of(self, table: str, key: str, field: str) -> ValueSource | None:
+        """Status and source of one value (``None`` when the set records none) [text]."""
         for s in self.sources:
             if (s.table, s.key, s.field) == (table, key, field):
                 return s
