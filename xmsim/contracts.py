@@ -43,6 +43,9 @@ class ContractSpec:
         ``imm_quarter_end``.
     span_exchange, span_code : exchange acronym and product code under which CME's SPAN
         risk-parameter files list the contract (its clearing code, e.g. ``CBT`` / ``21`` for ZN).
+    listing : the listing cycle, ``quarterly:N`` (N consecutive March-quarterly months),
+        ``quarterly:N+serial:K`` (plus the K nearest other months) or ``monthly:N``
+        [SRC CME contract specs, "Listed Contracts"]; see :func:`listed_months`.
     """
 
     code: str
@@ -65,6 +68,7 @@ class ContractSpec:
     source: str
     span_exchange: str = ""
     span_code: str = ""
+    listing: str = "quarterly:3"
 
     @property
     def is_treasury(self) -> bool:
@@ -109,6 +113,7 @@ def contract_table() -> dict[str, ContractSpec]:
             source=row["source"],
             span_exchange=row.get("span_exchange", "").strip(),
             span_code=row.get("span_code", "").strip(),
+            listing=row.get("listing", "").strip() or "quarterly:3",
         )
         table[spec.code] = spec
     return table
@@ -193,3 +198,36 @@ def front_month(code: str, asof: dt.date, quarterly: bool = True) -> dt.date:
             return month
         month = dates.add_months(month, 1)
     raise AssertionError("no front month within two years")  # cannot happen
+
+
+def listed_months(code: str, asof: dt.date) -> tuple[dt.date, ...]:
+    """Every contract month listed on ``asof``, nearest first (first day of each month).
+
+    The listing cycle is the table's ``listing`` [SRC CME contract specs]: Treasury futures
+    three consecutive quarterly months; SR3 39 quarterly months and the 6 nearest serial
+    (non-quarterly) months; SR1 13 and ZQ 60 consecutive months. A month is listed from the
+    first one still trading on ``asof`` (:func:`last_trade_date`).
+    """
+    spec = get_contract(code)
+    counts: dict[str, int] = {}
+    for part in spec.listing.split("+"):
+        kind, _, n = part.partition(":")
+        counts[kind.strip()] = int(n)
+    month = dt.date(asof.year, asof.month, 1)
+    while last_trade_date(spec.code, month) < asof:
+        month = dates.add_months(month, 1)
+    out: list[dt.date] = []
+    quarterly, serial, monthly = (counts.get(k, 0) for k in ("quarterly", "serial", "monthly"))
+    while quarterly or serial or monthly:
+        is_quarter = month.month % 3 == 0
+        if monthly:
+            out.append(month)
+            monthly -= 1
+        elif is_quarter and quarterly:
+            out.append(month)
+            quarterly -= 1
+        elif not is_quarter and serial:
+            out.append(month)
+            serial -= 1
+        month = dates.add_months(month, 1)
+    return tuple(out)
