@@ -32,7 +32,7 @@ from xmsim.arrangement.legacy import (
     residuals_by_class,
 )
 from xmsim.arrangement.models import SpanModel, VarModel
-from xmsim.arrangement.pots import form_pots
+from xmsim.arrangement.pots import CUSTOMER_POT, form_pots
 from xmsim.config import RunConfig, resolve_span_params
 from xmsim.engines.span.margin import SpanResult
 from xmsim.engines.span.params_io import SpanParams, default_span_params
@@ -218,7 +218,10 @@ class Simulator:
         combined = Portfolio(tuple(sim.portfolio.positions[i] for i in idx))
         cbook = sim.book.take(idx)  # the eligible legs, already priced
         var_detail = self.var_engine.run(cbook, attribution=len(idx) <= DETAIL_ATTRIBUTION_LIMIT)
-        span_detail = self.span_model.detail(combined, cbook)
+        a = sim.detail_result
+        pots = [a.pot] if a is not None else [x.pot for x in sim.result.accounts]
+        customer = bool(pots) and all(p == CUSTOMER_POT for p in pots)  # its initial margin
+        span_detail = self.span_model.detail(combined, cbook, customer)
         return dataclasses.replace(
             sim, var_detail=var_detail, span_detail=span_detail, detail_rows=idx
         )
