@@ -189,7 +189,9 @@ def test_detail_sheets_and_charts_follow_the_picked_account(customer):
 def test_account_explain_names_the_pot_and_the_no_saving_reason(customer):
     _, sim = customer
     text = reporting.account_explain(sim.result, "CUST_A")  # cash only: no CME leg
-    assert text.startswith("CUST_A: the customer combined portfolio (1 account)")
+    assert text.startswith(
+        "CUST_A: the customer combined portfolio (1 account, CME account type non-HRP)"
+    )
     assert "no CME-eligible leg" in text
 
 

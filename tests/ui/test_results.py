@@ -127,7 +127,10 @@ def test_account_picker_drives_every_chart_and_detail_table():
         assert total.position.iloc[0] == "TOTAL"
         assert total.var_usd.iloc[0] == pytest.approx(cli[name]["var"]["combined"], abs=1)
         assert total.span_usd.iloc[0] == pytest.approx(cli[name]["span"]["combined"], abs=1)
-        assert any(i.value.startswith(f"{name}: the customer combined portfolio") for i in at.info)
+        assert any(
+            i.value.startswith(f"{name}: the customer combined portfolio (1 account, CME account")
+            for i in at.info
+        )
     at.selectbox(key="detail_account").set_value(POOLED_OPTION).run()
     assert not at.exception
     assert any("Pooled view" in w.value for w in at.warning)
@@ -170,7 +173,8 @@ def test_accounts_table_shows_pots_reasons_and_a_pinned_total():
         abs=1e-4,
     )
     captions = " ".join(c.value for c in at.caption)
-    assert "CME account type **member**" in captions
+    assert "CME account type auto: member for house portfolios, non-HRP for customer" in captions
+    assert set(rows.span_account_type) == {"non-HRP"}
     assert "24 customer combined portfolios" in captions
 
 

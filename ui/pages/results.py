@@ -11,7 +11,7 @@ from ui.widgets import accounts_table, headline_cards, table_with_total
 from xmsim.arrangement.pots import reading_text
 from xmsim.report import drill
 from xmsim.report import figures as reporting
-from xmsim.report.tables import POOLED_OPTION
+from xmsim.report.tables import POOLED_OPTION, account_type_text
 
 
 def render() -> None:
@@ -58,14 +58,12 @@ def render() -> None:
 
 def _run_line(sim) -> str:
     result, ms = sim.result, sim.result.model_settings
-    account_type = ms.get("span_account_type", "member")
-    multiplier = ms.get("span_initial_multiplier", 1.0)
     return (
         f"As of {result.asof:%d %b %Y} · {reading_text(result.reading)} · "
         f"{len(sim.portfolio)} positions · FICC = {result.ficc_model.upper()} model, "
-        f"CME = {result.cme_model.upper()} model · CME account type **{account_type}** "
-        f"(initial = {multiplier:.2f} × maintenance; {ms.get('span_shown', 'initial')} "
-        "shown) · an estimate, not either CCP's official requirement"
+        f"CME = {result.cme_model.upper()} model · CME {account_type_text(ms)}, "
+        f"{ms.get('span_shown', 'initial')} shown · an estimate, not either CCP's official "
+        "requirement"
     )
 
 

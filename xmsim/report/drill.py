@@ -62,6 +62,7 @@ LABELS = {
     "total_before_usd": "Total before (USD)",
     "savings_usd": "Saved (USD)",
     "why": "Why",
+    "span_account_type": "CME account type",
 }
 """Column headers for people."""
 
@@ -148,7 +149,8 @@ def account_why(result: ArrangementResult, a: AccountResult) -> str:
 
 
 def accounts_display(result: ArrangementResult) -> pd.DataFrame:
-    """The per-account table for people: one row per combined portfolio with its pot, both
+    """The per-account table for people: one row per combined portfolio with its pot, its CME
+    account type, both
     models' savings, the applied percentage, its combined margin under each model, its
     requirements, its share of the total after and why (:data:`ACCOUNT_LABELS` headers; USD
     in whole dollars, percentages as fractions); :func:`accounts_total` is its TOTAL."""
@@ -157,9 +159,10 @@ def accounts_display(result: ArrangementResult) -> pd.DataFrame:
 
 def _accounts(result: ArrangementResult) -> pd.DataFrame:
     frame = account_contributions(result)
-    frame.insert(2, "var_savings", [a.var.savings for a in result.accounts])
-    frame.insert(3, "span_savings", [a.span.savings for a in result.accounts])
-    frame.insert(4, "applied", [a.applied for a in result.accounts])
+    frame.insert(2, "span_account_type", [a.span_account_type for a in result.accounts])
+    frame.insert(3, "var_savings", [a.var.savings for a in result.accounts])
+    frame.insert(4, "span_savings", [a.span.savings for a in result.accounts])
+    frame.insert(5, "applied", [a.applied for a in result.accounts])
     frame.insert(
         frame.columns.get_loc("total_after_usd"),
         "total_before_usd",

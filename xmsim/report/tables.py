@@ -218,9 +218,10 @@ def account_explain(result: ArrangementResult, account: str) -> str:
     one = account_result(result, account)
     a = one.accounts[0]
     n = one.reading["house_accounts"] if a.pot == "house" else 1
+    kind = f", CME account type {a.span_account_type}" if a.span_account_type else ""
     return (
-        f"{a.account}: the {a.pot} combined portfolio ({n} account{'s' if n != 1 else ''}) "
-        f"of the {one.reading['requested']} reading. " + _why(one)
+        f"{a.account}: the {a.pot} combined portfolio ({n} account{'s' if n != 1 else ''}"
+        f"{kind}) of the {one.reading['requested']} reading. " + _why(one)
     )
 
 
