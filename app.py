@@ -55,9 +55,12 @@ def main() -> None:
         "What each clearing house would charge on its own, what the arrangement saves, "
         "and why: both CCPs' savings side by side and the lower one applied."
     )
-    context.set_current(context.Context(sidebar()))
+    ctx = context.Context(sidebar())
+    context.set_current(ctx)
+    state.show_url_warnings()
+    state.check_portfolio(ctx.fingerprint)  # drops what was made on another portfolio
     page.run()
-    state.sync_url()  # last: a page may st.rerun() or st.switch_page() before it
+    state.sync_url(ctx.share_text())  # last: a page may st.rerun() or st.switch_page() first
 
 
 main()
