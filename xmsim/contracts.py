@@ -41,6 +41,9 @@ class ContractSpec:
     cf_rounding_months : months to which the time to maturity is rounded down for the CF (1 or 3).
     last_trade_rule : ``last_business_day``, ``seventh_business_day_before_last`` or
         ``imm_quarter_end``.
+    reference_start : rate futures only: where the reference period starts,
+        ``third_wednesday`` of the contract month (SR3, for three months) or its ``first_day``
+        (SR1, ZQ: the calendar month).
     span_exchange, span_code : exchange acronym and product code under which CME's SPAN
         risk-parameter files list the contract (its clearing code, e.g. ``CBT`` / ``21`` for ZN).
     listing : the listing cycle, ``quarterly:N`` (N consecutive March-quarterly months),
@@ -69,6 +72,13 @@ class ContractSpec:
     span_exchange: str = ""
     span_code: str = ""
     listing: str = "quarterly:3"
+    reference_start: str = ""
+
+    @property
+    def listing_months(self) -> int:
+        """Months between the contract months of the strip [months]: 1 for a monthly listing,
+        3 for a March-quarterly one (serial months aside)."""
+        return 1 if self.listing.startswith("monthly") else 3
 
     @property
     def is_treasury(self) -> bool:
@@ -114,6 +124,7 @@ def contract_table() -> dict[str, ContractSpec]:
             span_exchange=row.get("span_exchange", "").strip(),
             span_code=row.get("span_code", "").strip(),
             listing=row.get("listing", "").strip() or "quarterly:3",
+            reference_start=row["reference_start"].strip(),
         )
         table[spec.code] = spec
     return table
@@ -176,12 +187,14 @@ def reference_period(code: str, expiry: dt.date) -> tuple[dt.date, dt.date]:
     spec = get_contract(code)
     if spec.kind == TREASURY:
         raise ValueError(f"{spec.code} is a Treasury future; it has no rate reference period")
-    if spec.code == "SR3":
-        start = dates.third_wednesday(expiry.year, expiry.month)
-        end_month = dates.add_months(dt.date(expiry.year, expiry.month, 1), 3)
-        return start, dates.third_wednesday(end_month.year, end_month.month)
     first = dt.date(expiry.year, expiry.month, 1)
-    return first, dates.add_months(first, 1)
+    end_month = dates.add_months(first, spec.reference_months or 1)
+    if spec.reference_start == "third_wednesday":
+        start = dates.third_wednesday(expiry.year, expiry.month)
+        return start, dates.third_wednesday(end_month.year, end_month.month)
+    if spec.reference_start == "first_day":
+        return first, end_month
+    raise ValueError(f"unknown reference_start {spec.reference_start!r} for {spec.code}")
 
 
 def front_month(code: str, asof: dt.date, quarterly: bool = True) -> dt.date:
@@ -191,7 +204,7 @@ def front_month(code: str, asof: dt.date, quarterly: bool = True) -> dt.date:
     month (``quarterly`` is ignored for them).
     """
     spec = get_contract(code)
-    monthly = spec.code in ("SR1", "ZQ") or not quarterly
+    monthly = spec.listing_months == 1 or not quarterly
     month = dt.date(asof.year, asof.month, 1)
     for _ in range(24):
         if (monthly or month.month % 3 == 0) and last_trade_date(spec.code, month) >= asof:
