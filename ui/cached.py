@@ -86,6 +86,12 @@ def run(portfolio_csv: str, rows: tuple, sim_key: tuple, _simulator, _portfolio)
     return _simulator.run(_portfolio)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def detail(portfolio_csv: str, rows: tuple, sim_key: tuple, account, _simulator, _sim):
+    """``Simulator.detail``: both engines' detail of one combined portfolio (None: pooled)."""
+    return _simulator.detail(_sim, account)
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def arrangement(portfolio_csv: str, rows: tuple, sim_key: tuple, change: str, _sim, _portfolio):
     """``Simulator.arrangement`` on a changed portfolio (``change`` names the change)."""
@@ -98,9 +104,10 @@ def sweep(portfolio_csv: str, rows: tuple, sim_key: tuple, leg: str, _simulator,
     return whatif.hedge_ratio_sweep(_simulator, _portfolio, leg=leg)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def figures(portfolio_csv: str, rows: tuple, sim_key: tuple, _sim) -> dict:
-    """The result charts (plotly templating costs ~40 ms a figure: built once per run)."""
+@st.cache_data(show_spinner=False, max_entries=64)
+def figures(portfolio_csv: str, rows: tuple, sim_key: tuple, account, _sim) -> dict:
+    """The result charts of the detail's combined portfolio ``account`` (plotly templating
+    costs ~40 ms a figure: built once per run and account)."""
     return exports.default_figures(_sim)
 
 

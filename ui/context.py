@@ -18,6 +18,7 @@ from ui.state import digest, stored
 from xmsim.arrangement.models import span_mapping_notes
 from xmsim.engines.span.params_io import load_span_params
 from xmsim.marketdata.defaults import default_market
+from xmsim.report.tables import POOLED_OPTION
 from xmsim.simulate import resolve_span_params
 from xmsim.upload.loader import TEMPLATE_CSV, LoadResult, portfolio_to_frame, sample_paths
 
@@ -189,6 +190,32 @@ class Context:
     def sim(self):
         """The detailed run (``Simulator.run``) of the margined portfolio."""
         return cached.run(*self.pkey, self.sim_key, self.simulator, self.portfolio)
+
+    def detail_options(self) -> list[str]:
+        """The account picker's choices: each combined portfolio, then the pooled view (when
+        there are several)."""
+        names = [a.account for a in self.sim.result.accounts]
+        return [*names, POOLED_OPTION] if len(names) > 1 else names
+
+    @property
+    def detail_account(self) -> str | None:
+        """The combined portfolio the results page's picker shows (None: pooled), kept valid:
+        a name the current run does not have falls back to its first portfolio."""
+        options = self.detail_options()
+        picked = st.session_state.get("detail_account")
+        if picked not in options:
+            picked = options[0]
+            st.session_state["detail_account"] = picked
+        return None if picked == POOLED_OPTION else picked
+
+    @property
+    def detail_sim(self):
+        """The detailed run focused on the picked combined portfolio (charts, components,
+        contributions and the XLSX detail sheets follow it)."""
+        sim, account = self.sim, self.detail_account
+        if account == sim.detail_account:
+            return sim
+        return cached.detail(*self.pkey, self.sim_key, account, self.simulator, sim)
 
 
 def ready(ctx: Context, what: str = "sim"):
