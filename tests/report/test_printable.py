@@ -65,7 +65,7 @@ def test_report_charts_keep_their_content(customer):
         assert f"{scenario} · portfolio (before spreads): {loss:,.0f}" in (
             t.replace("&amp;", "&") for t in titles
         )
-    assert "(all positions together)" in page  # pooled charts say so in the customer reading
+    assert "(all accounts pooled)" in page  # pooled charts say so in the customer reading
 
 
 def test_wide_tables_split_into_printable_groups():

@@ -127,8 +127,11 @@ def _text_table(frame: pd.DataFrame, index: bool = False) -> str:
 
 def svg_charts(sim) -> dict[str, str]:
     """The report's charts as SVG, by heading (the same content as the app's figures)."""
+    from xmsim.report.files import detail_subject  # files re-exports this module
+
     result = sim.result
-    pooled = " (all positions together)" if len(result.accounts) > 1 else ""
+    subject = detail_subject(sim)
+    pooled = f" ({subject})" if len(result.accounts) > 1 else ""
     charts = {
         "Waterfall": svg.waterfall_svg(
             "From standalone to cross-margined margin",
