@@ -13,7 +13,7 @@ import streamlit as st
 from ui.state import config_values
 from xmsim import whatif
 from xmsim.config import run_config
-from xmsim.engines.span.params_io import load_span_params
+from xmsim.engines.span.params_io import read_span_params
 from xmsim.marketdata.defaults import default_market, market_from_history
 from xmsim.marketdata.history import read_history
 from xmsim.optimize import best_hedge
@@ -49,12 +49,15 @@ def market(history_key: str, asof: dt.date, _history=None):
     return market_from_history(_history, asof)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def base_span(kind: str, market_key: tuple, _market, _text: str | None = None):
-    """The SPAN parameter set: default, calibrated to the market's history, or uploaded."""
-    if kind == "uploaded" and _text:
-        return load_span_params(_text)
-    return resolve_span_params("calibrated" if kind == "calibrated" else "default", _market)
+@st.cache_resource(show_spinner="Reading the SPAN parameters…", max_entries=16)
+def base_span(kind: str, market_key: tuple, file_key: str, _market, _file=None):
+    """(SPAN parameter set, load warnings): default, calibrated to the market's history, or an
+    uploaded file (``_file`` = (name, bytes), ``file_key`` its digest: xmsim's CSV or CME's
+    .pa2 / .spn, zipped or not)."""
+    if kind == "uploaded" and _file:
+        name, data = _file
+        return read_span_params(data, name)
+    return resolve_span_params("calibrated" if kind == "calibrated" else "default", _market), ()
 
 
 @st.cache_resource(show_spinner="Preparing the scenario engines…", max_entries=16)

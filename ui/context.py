@@ -15,11 +15,16 @@ import streamlit as st
 from ui import cached
 from ui.sidebar import Choices
 from ui.state import digest, stored
+from xmsim.arrangement.models import span_mapping_notes
 from xmsim.engines.span.params_io import load_span_params
 from xmsim.marketdata.defaults import default_market
+from xmsim.portfolio import Portfolio
 from xmsim.report.tables import POOLED_OPTION
 from xmsim.simulate import resolve_span_params
 from xmsim.upload.loader import TEMPLATE_CSV, LoadResult, portfolio_to_frame, sample_paths
+
+MAX_NOTES = 50
+"""Per-position SPAN mapping notes listed in the sidebar before a count of the rest."""
 
 
 class NotReady(Exception):
@@ -68,6 +73,8 @@ class Context:
                 return None, "upload:none"
             name, data = c.upload
             return cached.load("bytes", data, name, asof), f"upload:{digest(data)}"
+        if c.src == "Build by hand":  # an empty book: the Portfolio page's grid fills it
+            return LoadResult(Portfolio()), "hand"
         if c.src == "Paste text":
             if not c.pasted.strip():
                 return None, "paste:none"
@@ -115,6 +122,10 @@ class Context:
         """The margined ``Portfolio`` (at least one position)."""
         portfolio = self.final.portfolio
         if len(portfolio) == 0:
+            if self.source_key == "hand" and self.grid_edits is None:
+                raise NotReady(
+                    "Building by hand: add positions in the grid on the Portfolio page.", "info"
+                )
             raise NotReady(
                 "No valid positions to margin: see the Portfolio page for the errors and fixes."
             )
@@ -150,13 +161,21 @@ class Context:
     def base_span(self):
         """(unedited parameter set, its key); a bad file falls back to the default."""
         c = self.choices
+        file_key = digest(c.span_file[1]) if c.span_file else ""
         try:
-            base = cached.base_span(c.span, self.market_key, self.market, c.span_text)
+            base, warnings = cached.base_span(c.span, self.market_key, file_key, self.market,
+                                              c.span_file)  # fmt: skip
         except (ValueError, KeyError) as exc:
-            st.error(f"SPAN parameter file: {exc}")
-            base = resolve_span_params("default", self.market)
+            st.error(f"SPAN parameter file: {exc} The illustrative default is used.")
+            base, warnings = resolve_span_params("default", self.market), ()
+        if c.span == "uploaded" and c.span_file:
+            st.sidebar.caption(f"SPAN parameters: {base.label}")
+            if warnings:
+                with st.sidebar.expander(f"SPAN file notes ({len(warnings)})"):
+                    for w in warnings:
+                        st.caption(w)
         calibrated = self.market_key if c.span == "calibrated" else ""
-        return base, f"{c.span}|{calibrated}|{digest(c.span_text or '')}"
+        return base, f"{c.span}|{calibrated}|{file_key}"
 
     @cached_property
     def span(self):
@@ -171,6 +190,14 @@ class Context:
                 pass  # the Settings page shows the rejection
         if params.shown != self.choices.shown:
             params = dataclasses.replace(params, shown=self.choices.shown)
+        notes = span_mapping_notes(self.portfolio, params)
+        if notes:
+            title = f"SPAN: {len(notes)} cash position{'s' if len(notes) != 1 else ''} mapped"
+            with st.sidebar.expander(f"{title} automatically (no type-9 record)"):
+                for note in notes[:MAX_NOTES]:
+                    st.caption(note)
+                if len(notes) > MAX_NOTES:
+                    st.caption(f"… and {len(notes) - MAX_NOTES:,} more (CLI: span_notes).")
         return params, f"{key}|{self.choices.shown}"
 
     @property

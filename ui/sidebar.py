@@ -31,7 +31,7 @@ class Choices:
     history: tuple[str, str, bytes] | None  # (digest, file name, content)
     asof: dt.date
     span: str
-    span_text: str | None
+    span_file: tuple[str, bytes] | None  # (file name, content)
     shown: str
     settings: tuple  # ((name, value), ...) of SETTINGS
 
@@ -41,9 +41,9 @@ def sidebar() -> Choices:
     src, sample, upload, pasted = _portfolio()
     _arrangement()
     history, asof = _market()
-    span, span_text, shown = _models()
+    span, span_file, shown = _models()
     ss = st.session_state
-    return Choices(src, sample, upload, pasted, history, asof, span, span_text, shown,
+    return Choices(src, sample, upload, pasted, history, asof, span, span_file, shown,
                    tuple((k, ss[k]) for k in SETTINGS))  # fmt: skip
 
 
@@ -64,6 +64,11 @@ def _portfolio():
     elif src == "Upload file":
         file = sb.file_uploader("CSV or XLSX", type=["csv", "xlsx", "xlsm", "txt"], key="upload")
         upload = (file.name, file.getvalue()) if file is not None else None
+    elif src == "Build by hand":
+        sb.caption(
+            "Start from an empty grid on the **Portfolio** page: the template's columns, each "
+            "line checked as you type."
+        )
     else:
         pasted = sb.text_area(
             "Paste rows (CSV, tab- or semicolon-separated, header first)",
@@ -131,9 +136,22 @@ def _market():
             except HistoryFormatError as exc:
                 sb.error(str(exc))
     h = loaded or default_market().history
-    if not h.start <= st.session_state["asof_picker"] <= h.end:
-        st.session_state["asof_picker"] = h.end if loaded is not None else DEFAULT_ASOF
+    ss = st.session_state
+    key = chosen[0] if chosen else "embedded"
+    changed = ss.get("_history_key", key) != key  # loaded, replaced or removed since last run
+    ss["_history_key"] = key
+    if changed or not h.start <= ss["asof_picker"] <= h.end:
+        # the as-of follows the market: a loaded history's last date, the embedded market's own
+        ss["asof_picker"] = h.end if loaded is not None else DEFAULT_ASOF
+    note = None
+    if changed:
+        note = f"As-of date set to {ss['asof_picker']:%d %b %Y}: " + (
+            "the last date of the loaded history." if loaded is not None
+            else "the embedded market's date (the loaded history was removed)."
+        )  # fmt: skip
     asof = sb.date_input("As-of date", min_value=h.start, max_value=h.end, key="asof_picker")
+    if note:
+        sb.info(note, icon=":material/event:")
     st.session_state["asof"] = asof.isoformat()
     if loaded is None:
         assumed(
@@ -163,7 +181,7 @@ def _models():
         st.number_input("Add-on (% of gross position size)", *widget_range("addon"),
                         key="addon", step=0.1, help=_help("addon"))  # fmt: skip
         assumed("look-back, stress window, floor and add-on are modelling defaults.")
-    span_text = None
+    span_file = None
     with sb.expander("SPAN model (CME-like)"):
         span = st.radio(
             "Parameter set",
@@ -176,16 +194,22 @@ def _models():
             }.get,
         )
         if span == "uploaded":
-            file = st.file_uploader("SPAN parameter CSV", type=["csv"], key="span_file")
+            file = st.file_uploader(
+                "SPAN parameters: xmsim's CSV or CME's SPAN file",
+                type=["csv", "pa2", "spn", "zip"],
+                key="span_file",
+                help="CME's daily risk-parameter file in the expanded positional (.pa2) or XML "
+                "(.spn) format, zipped or not, or xmsim's parameter CSV.",
+            )
             if file is not None:
-                span_text = file.getvalue().decode("utf-8", "replace")
+                span_file = (file.name, file.getvalue())
         shown = st.selectbox(
             "Requirement shown", PARAMS["shown"].choices, key="shown", help=_help("shown")
         )
         st.selectbox("CME account type", PARAMS["acct"].choices, key="acct", help=_help("acct"))
         assumed("the default PSRs are illustrative, not official CME levels.")
         st.caption("Edit any value on the **Settings & assumptions** page.")
-    return span, span_text, shown
+    return span, span_file, shown
 
 
 def _help(key: str) -> str:

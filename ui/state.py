@@ -25,7 +25,7 @@ from xmsim import config
 from xmsim.marketdata.defaults import DEFAULT_ASOF, default_market
 from xmsim.upload.loader import sample_paths
 
-SOURCES = ("Sample", "Upload file", "Paste text")
+SOURCES = ("Sample", "Upload file", "Paste text", "Build by hand")
 MAX_BOOK_CHARS = 4000
 """Longest ``book=`` value a share link carries (compressed, base64url) [characters]."""
 MAX_BOOK_BYTES = 1_000_000
