@@ -59,10 +59,11 @@ def main() -> None:
     ctx = context.Context(sidebar())
     context.set_current(ctx)
     state.show_url_warnings()
-    state.check_portfolio(ctx.fingerprint)  # drops what was made on another portfolio
+    state.check_portfolio(ctx.peek_fingerprint())  # drops what another portfolio made
     if not page.url_path:  # the landing page
         demo.story()
     page.run()
+    state.check_portfolio(ctx.fingerprint, show=False)  # after this run's grid edits
     state.sync_url(ctx.share_text())  # last: a page may st.rerun() or st.switch_page() first
 
 

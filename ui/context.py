@@ -147,6 +147,14 @@ class Context:
             return None
         return digest(csv + repr(rows))
 
+    def peek_fingerprint(self) -> str | None:
+        """:attr:`fingerprint` before the page runs, without keeping the portfolio computed:
+        the Portfolio page stores this run's grid edits first, then margins them."""
+        fingerprint = self.fingerprint
+        for name in ("fingerprint", "pkey", "portfolio", "final"):
+            self.__dict__.pop(name, None)
+        return fingerprint
+
     def share_text(self) -> str | None:
         """The portfolio a share link must carry (its CSV): None for an unedited sample,
         which the link names instead, or when there is no portfolio yet."""

@@ -361,9 +361,10 @@ BOUND_KINDS = ("hedge",)
 """Values bound to one portfolio by :func:`bind` (the optimiser's applied hedge)."""
 
 
-def check_portfolio(fingerprint: str | None) -> None:
+def check_portfolio(fingerprint: str | None, show: bool = True) -> None:
     """On every run: drop every bound value made on another portfolio, note the what-if
-    trades left with the previous portfolio, and show the notes."""
+    trades left with the previous portfolio, and show the notes (``show``; else they wait
+    for the next run)."""
     for kind in BOUND_KINDS:
         bound(kind, fingerprint)
     ss = st.session_state
@@ -378,7 +379,8 @@ def check_portfolio(fingerprint: str | None) -> None:
                 f"{'are' if n != 1 else 'is'} not applied to this one (kept with that "
                 "portfolio, back if you return to it)."
             )
-    show_dropped()
+    if show:
+        show_dropped()
 
 
 # ------------------------------------------------------------------------------ helpers

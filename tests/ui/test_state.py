@@ -191,3 +191,25 @@ def test_optimiser_hedge_is_dropped_when_the_portfolio_changes():
     at.selectbox(key="sample").set_value("half_hedge").run()  # going back does not revive it
     assert not any("Optimiser's hedge (applied)" in h.value for h in at.subheader)
     assert "_bound_hedge" not in at.session_state
+
+
+def test_a_grid_edit_drops_the_hedge_made_before_it():
+    pytest.importorskip("xmsim.optimize")
+    at = _app(sample="half_hedge")
+    at.switch_page("ui/pages/optimiser.py").run()
+    at.toggle(key="opt_on").set_value(True).run()
+    at.button(key="opt_apply").click().run()
+    assert "_bound_hedge" in at.session_state
+    at.switch_page("ui/pages/portfolio.py").run()
+    editor = next(e for e in at.data_editor if str(e.key).startswith("grid-"))
+    at.session_state[editor.key] = {
+        "edited_rows": {"0": {"quantity": 50_000_000}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert "_bound_hedge" not in at.session_state  # the book changed under it
+    at.switch_page("ui/pages/whatif.py").run()
+    assert "has been dropped" in _warnings(at)
+    assert not any("Optimiser's hedge (applied)" in h.value for h in at.subheader)
