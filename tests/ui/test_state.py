@@ -233,7 +233,5 @@ def test_whatif_trades_are_not_applied_to_another_portfolio_and_a_note_says_so()
     assert moved != "$0"
     at.selectbox(key="sample").set_value("half_hedge").run()
     assert not at.exception
-    assert "The 2 what-if trades added on the previous portfolio are not applied" in (
-        _warnings(at)
-    )
+    assert "The 2 what-if trades added on the previous portfolio are not applied" in (_warnings(at))
     assert {m.label: m.value for m in at.metric}["Change in total margin"] == "$0"
