@@ -224,6 +224,8 @@ def _scenarios(ctx, key: str, change, res) -> None:
         picked = st.session_state.get(pick_key)
         if picked is not None and name not in picked:  # a new scenario joins the comparison
             st.session_state[pick_key] = [*picked, name]
+        elif picked is None:
+            st.session_state[pick_key] = [AS_LOADED, *list(mine)[:3]]
         st.toast(f"Saved “{name}”.")
     others = sum(len(v) for k, v in store.items() if k != key)
     if others:
@@ -235,12 +237,10 @@ def _scenarios(ctx, key: str, change, res) -> None:
         st.caption("Save two or more what-ifs (or one, against the book as loaded) to compare.")
         return
     options = [AS_LOADED, *mine]
-    picked = st.multiselect(
-        "Compare (the first is the reference)",
-        options,
-        default=options[: min(4, len(options))],
-        key=pick_key,
-    )
+    ss = st.session_state
+    kept = [n for n in ss.get(pick_key, options[:4]) if n in options]  # deleted ones drop out
+    ss[pick_key] = kept
+    picked = st.multiselect("Compare (the first is the reference)", options, key=pick_key)
     if len(picked) < 2:
         st.caption("Pick two or more to compare.")
         return
