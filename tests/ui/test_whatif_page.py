@@ -56,7 +56,10 @@ def test_trades_typed_in_the_grid_are_margined_and_bad_lines_named():
     assert shown["What-if total margin"] == reporting.fmt_usd(after)
     assert shown["Change in total margin"] == fmt_usd_change(after - before)
     saved = hedged.totals["total_before"] - hedged.totals["total_after"]
-    assert shown["Saved by cross-margining (what-if)"] == reporting.fmt_usd(saved)
+    assert shown["Cross-margin saving"] == reporting.fmt_usd(saved)
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["Cross-margin saving"] == "+" + reporting.fmt_usd(saved)  # arrow up: more
+    assert deltas["What-if total margin"] in (None, "")  # the change is its own card
     assert any("1 valid" in e.value and "line 2" in e.value for e in at.error)
     issues = next(d.value for d in at.dataframe if "line" in d.value.columns)
     assert set(issues.line) == {2} and set(issues.column) == {"coupon", "maturity"}

@@ -15,7 +15,7 @@ import streamlit as st
 from ui import cached
 from ui.context import current, ready
 from ui.state import digest, stay_on_page, stored
-from ui.widgets import GRID_COLUMNS
+from ui.widgets import GRID_COLUMNS, metric_delta
 from xmsim import whatif
 from xmsim.contracts import contract_table
 from xmsim.portfolio import PRODUCTS, Portfolio
@@ -31,6 +31,8 @@ from xmsim.upload.loader import portfolio_to_frame
 
 LARGE = 300  # positions above which the hedge-ratio sweep waits for a click
 AS_LOADED = "Book as loaded (current settings)"
+TRADE_ORDER = ("product", "quantity", "contract", "expiry", "coupon", "maturity", "end_date",
+               "account", "label")  # fmt: skip
 TRADE_GRID = {
     **{k: GRID_COLUMNS[k] for k in whatif.TRADE_COLUMNS if k != "expiry"},
     "product": st.column_config.SelectboxColumn(
@@ -129,6 +131,7 @@ def _trades(ctx, key: str):
         num_rows="dynamic",
         hide_index=True,
         column_config=TRADE_GRID,
+        column_order=TRADE_ORDER,
         width="stretch",
         placeholder="",
     )
@@ -146,7 +149,8 @@ def _trades(ctx, key: str):
         st.dataframe(issues, hide_index=True, width="stretch")
     else:
         st.caption(
-            f"{len(loaded.portfolio)} trades. A row per trade: product FUTURE with contract and "
+            f"{len(loaded.portfolio)} trade{'' if len(loaded.portfolio) == 1 else 's'}. "
+            "A row per trade: product FUTURE with contract and "
             "month (negative = sell), or UST / REPO / REVERSE_REPO with face, coupon and "
             "maturity, as in the upload. Empty account = the book's first account."
         )
@@ -166,8 +170,6 @@ def _effect(base, res, change) -> None:
     c1.metric(
         "What-if total margin",
         reporting.fmt_usd(s["total_after"]),
-        fmt_usd_change(effect["total_margin_change_usd"]) if moved else None,
-        delta_color="inverse",
         border=True,
         help="What you would post after cross-margining (FICC + CME + ineligible).",
     )
@@ -178,17 +180,18 @@ def _effect(base, res, change) -> None:
         help="What-if total margin − the book's total margin: + means more to post.",
     )
     c3.metric(
-        "Saved by cross-margining (what-if)",
+        "Cross-margin saving",
         reporting.fmt_usd(effect["saved_usd"]),
-        fmt_usd_change(effect["saved_change_usd"]) if moved else None,
+        metric_delta(fmt_usd_change(effect["saved_change_usd"])) if moved else None,
         border=True,
-        help="Total without the arrangement − total with it, on the what-if. A larger saving "
-        "is not less margin: the what-if may add more standalone margin than it saves.",
+        help="Dollars saved by cross-margining on the what-if: total without the arrangement − "
+        "total with it. A larger saving is not less margin: the what-if may add more "
+        "standalone margin than it saves.",
     )
     c4.metric(
         "What-if applied %",
         reporting.fmt_pct(s["applied"]),
-        fmt_pp_change(s["applied"] - b["applied"]) if moved else None,
+        metric_delta(fmt_pp_change(s["applied"] - b["applied"])) if moved else None,
         border=True,
     )
     st.caption(f"What-if: {change.describe()}.")
