@@ -115,6 +115,8 @@ def _whatif(b: Bench) -> None:
 
         return go
 
+    b.step("what-if: hedge-ratio chart (17 runs, on a click)",
+           lambda at: at.button(key="sweep_go").click().run())  # fmt: skip
     b.step("what-if: a trade typed in the grid", trade)
     b.step("what-if: save it as a scenario (compare with the book)", save("ZN -50"))
     b.step("what-if: DV01-neutral hedge added to the trades",

@@ -137,3 +137,15 @@ def test_dv01_hedge_adds_into_the_trade_grid():
     assert _metrics(at)["What-if total margin"] == reporting.fmt_usd(hedged.totals["total_after"])
     editor = next(e for e in at.data_editor if str(e.key).startswith("trades-"))
     assert list(editor.value["quantity"]) == [-205.0]
+
+
+def test_large_book_hedge_ratio_chart_on_a_click_and_kept():
+    at = _app(sample="dealer_book")
+    at.run()
+    _page(at, "whatif")
+    assert not at.exception
+    assert not at.get("plotly_chart")  # 1,100 positions: the 17-run sweep waits
+    at.button(key="sweep_go").click().run()
+    assert len(at.get("plotly_chart")) == 1
+    at.run()  # an unrelated rerun keeps it
+    assert len(at.get("plotly_chart")) == 1

@@ -29,7 +29,7 @@ from xmsim.report.scenarios import (
 from xmsim.simulate import dv01_neutral_hedge
 from xmsim.upload.loader import portfolio_to_frame
 
-LARGE = 300  # positions above which the hedge-ratio sweep waits for a click
+LARGE = 100  # positions above which the hedge-ratio sweep (17 runs) waits for a click
 AS_LOADED = "Book as loaded (current settings)"
 TRADE_ORDER = ("product", "quantity", "contract", "expiry", "coupon", "maturity", "end_date",
                "account", "label")  # fmt: skip
@@ -76,7 +76,7 @@ def render() -> None:
         )  # fmt: skip
     _effect(sim.result, res, change)
     _scenarios(ctx, key, change, res)
-    _sweep(ctx, leg, ratio)
+    _sweep(ctx, leg, ratio, key)
     _applied(ctx, sim.result)
     _dv01_hedge(ctx, sim, key)
 
@@ -265,19 +265,22 @@ def _scenarios(ctx, key: str, change, res) -> None:
         st.rerun()
 
 
-def _sweep(ctx, leg: str, ratio: float) -> None:
+def _sweep(ctx, leg: str, ratio: float, key: str) -> None:
     portfolio = ctx.portfolio
     st.subheader("Hedge ratio chart")
-    if len(portfolio) <= LARGE or st.session_state.get("sweep_go"):
-        sweep = cached.sweep(*ctx.pkey, ctx.sim_key, leg, ctx.simulator, portfolio)
-        fig = cached.sweep_figure(*ctx.pkey, ctx.sim_key, leg, ratio, sweep)
-        st.plotly_chart(fig, width="stretch")
-    else:
-        st.button(
+    shown = stored("sweep")  # books whose chart was asked for (kept across pages)
+    if len(portfolio) > LARGE and not shown.get(key):
+        if st.button(
             f"Compute the hedge-ratio chart ({len(whatif.DEFAULT_RATIOS)} runs of "
             f"{len(portfolio):,} positions)",
             key="sweep_go",
-        )
+        ):
+            shown[key] = True
+        else:
+            return
+    sweep = cached.sweep(*ctx.pkey, ctx.sim_key, leg, ctx.simulator, portfolio)
+    fig = cached.sweep_figure(*ctx.pkey, ctx.sim_key, leg, ratio, sweep)
+    st.plotly_chart(fig, width="stretch")
 
 
 def _applied(ctx, base) -> None:
