@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import cached
 from ui.context import current, ready
+from ui.state import bind
 from ui.widgets import metric_delta
 from xmsim.contracts import contract_codes
 from xmsim.report import figures as reporting
@@ -48,8 +49,13 @@ def render() -> None:
     if best.trades and st.button(
         "Apply this hedge in the what-if", key="opt_apply", type="primary"
     ):
-        st.session_state["applied_hedge"] = best.trades
+        what = "The optimiser's hedge (" + "; ".join(_side(t) for t in best.trades) + ")"
+        bind("hedge", best.trades, ctx.fingerprint, what)
         st.switch_page("ui/pages/whatif.py")
+
+
+def _side(t) -> str:
+    return f"{'BUY' if t.quantity > 0 else 'SELL'} {abs(int(t.quantity)):,} {t.description}"
 
 
 def _show(best) -> None:

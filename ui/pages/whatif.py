@@ -14,7 +14,7 @@ import streamlit as st
 
 from ui import cached
 from ui.context import current, ready
-from ui.state import digest, stay_on_page, stored
+from ui.state import bound, digest, stay_on_page, stored, unbind
 from ui.widgets import GRID_COLUMNS, metric_delta
 from xmsim import whatif
 from xmsim.contracts import contract_table
@@ -44,8 +44,7 @@ TRADE_GRID = {
 
 def book_key(ctx) -> str:
     """The book the trades and scenarios belong to (its positions, as plain values)."""
-    csv, rows = ctx.pkey
-    return digest(csv + repr(rows))
+    return ctx.fingerprint
 
 
 def render() -> None:
@@ -284,7 +283,7 @@ def _sweep(ctx, leg: str, ratio: float, key: str) -> None:
 
 
 def _applied(ctx, base) -> None:
-    applied = st.session_state.get("applied_hedge")
+    applied = bound("hedge", ctx.fingerprint)  # only the hedge made on this portfolio
     if not applied:
         return
     st.subheader("Optimiser's hedge (applied)")
@@ -296,7 +295,7 @@ def _applied(ctx, base) -> None:
     )  # fmt: skip
     st.dataframe(reporting.compare_display(whatif.compare(base, hedged)), width="stretch")
     if st.button("Clear the applied hedge", key="opt_clear"):
-        del st.session_state["applied_hedge"]
+        unbind("hedge")
         st.rerun()
 
 
