@@ -7,6 +7,7 @@ import streamlit as st
 from ui import cached
 from ui.context import current, ready
 from ui.state import bind
+from ui.widgets import metric_delta
 from xmsim.contracts import contract_codes
 from xmsim.report import figures as reporting
 from xmsim.report.optimiser import hedge_display, trades_display, versus_naive_text
@@ -65,18 +66,19 @@ def _show(best) -> None:
     m2.metric(
         "Total with the best hedge",
         reporting.fmt_usd(best.margin_after_usd),
-        fmt_usd_change(-saving) if round(saving) else None,
+        metric_delta(fmt_usd_change(-saving)) if round(saving) else None,
         delta_color="inverse",
         border=True,
         help="Lower is better: the change is the best hedge's total minus today's.",
     )
+    gap = reporting.fmt_usd(abs(best.saving_vs_naive_usd))
     m3.metric(
-        "Against the DV01-neutral hedge",
-        {"lower": "Lower by", "higher": "Higher by", "equal": "Same total"}[word]
-        + ("" if word == "equal" else " " + reporting.fmt_usd(abs(best.saving_vs_naive_usd))),
+        {"lower": "Less than DV01-neutral by", "higher": "More than DV01-neutral by",
+         "equal": "Against DV01-neutral"}[word],
+        "Same total" if word == "equal" else gap,
         border=True,
         help=versus_naive_text(best),
-    )
+    )  # fmt: skip
     st.caption(versus_naive_text(best) + f". Months searched: {best.searched()}.")
     if best.trades:
         st.markdown("**Trades to add**")
