@@ -171,7 +171,7 @@ def iter_records(
             yield start, cells
             count += 1
             continue
-        if any(c.strip() for c in cells):
+        if any(map(str.strip, cells)):
             count += 1
             if max_records is not None and count > max_records:
                 raise TableError(
