@@ -122,35 +122,54 @@ def instrument_pnl(engine: VarEngine, book: PricingBook, w: sparse.csr_matrix) -
     """Scenario P&L [USD] of the weighted sums of instruments in the rows of ``w``, shape
     (n_rows, n_scenarios).
 
-    Full revaluation: a cash instrument (denominator 1) is linear in the node DFs, so each
-    row's net node weights ``W · (scale · numer)`` (n_rows × n_nodes, from every unique
-    instrument's cash flows, built once) are priced under all scenarios by one dense product
-    with the scenario DFs. Futures (a delivery-date denominator) are priced once per
-    instrument and weighted. The sensitivity mode prices each instrument from its key-rate
-    DV01s and convexity, then weights.
+    Two orders of the same sums, whichever costs fewer multiply-adds
+    (:func:`_price_instruments_first`): each instrument priced once under every scenario
+    (its P&L row, basis included) and the rows of ``w`` summed over them by one sparse
+    product - the order for many accounts sharing few instruments; or, in full revaluation,
+    each row's net node weights ``W · (scale · numer)`` summed first over the cash instruments
+    (linear in the node DFs) and priced by one dense product with the scenario DFs, futures
+    (a delivery-date denominator) priced once and weighted - the order for a few portfolios
+    of many distinct instruments (a house book).
     """
-    if engine.settings.mode != "full":
-        return _weighted(w, engine.pnl_matrix(book).T)
     df = engine.scenario_df  # (n_scenarios, n_nodes)
+    if engine.settings.mode != "full" or _price_instruments_first(w, df.shape):
+        return _priced_then_weighted(engine, book, w)
     cash = (book.den_idx == 0) & (book.den_w == 0.0)
     c, f = np.flatnonzero(cash), np.flatnonzero(~cash)
     out = np.zeros((w.shape[0], df.shape[0]))
     if c.size:
         wc = w[:, c]
         a = book.scale[c, None] * book.numer[c]  # (n_cash, n_nodes) [USD per unit DF]
-        if _price_instruments_first(wc, df.shape):
-            out += _weighted(wc, a @ df.T)  # each instrument priced once, then weighted
-        else:
-            out += np.asarray(wc @ a) @ df.T  # net node weights per row, then priced
+        out += np.asarray(wc @ a) @ df.T  # net node weights per row, then priced
         out -= (wc @ book.base_value_usd[c])[:, None]
     if f.size:
         out += _weighted(w[:, f], engine.basis_pnl(book, book.pnl(df, f), cols=f).T)
     return out
 
 
-SPARSE_SLOWDOWN = 64
+PRICED_CHUNK_VALUES = 2**25
+"""Instrument P&L values priced at a time [values]: 256 MB at 8 bytes (bounds the memory of a
+block with many distinct instruments)."""
+
+
+def _priced_then_weighted(engine: VarEngine, book: PricingBook, w: sparse.csr_matrix):
+    """``w @ P`` with P the instruments' P&L (n_instruments, n_scenarios), priced in chunks
+    of instruments."""
+    n_inst, n_scen = w.shape[1], engine.scenarios.n_scenarios
+    step = max(1, PRICED_CHUNK_VALUES // max(n_scen, 1))
+    if n_inst <= step:
+        return _weighted(w, np.ascontiguousarray(engine.pnl_matrix(book).T))
+    out = np.zeros((w.shape[0], n_scen))
+    for start in range(0, n_inst, step):
+        idx = np.arange(start, min(start + step, n_inst))
+        out += _weighted(w[:, idx], np.ascontiguousarray(engine.pnl_matrix(book.take(idx)).T))
+    return out
+
+
+SPARSE_SLOWDOWN = 10
 """Measured cost of one multiply-add in a sparse × dense product relative to one in BLAS
-(scipy's CSR loop vs OpenBLAS dgemm on this 2-core machine, ~0.3 vs ~25 G per s)."""
+(scipy's CSR loop, memory-bound, vs OpenBLAS dgemm on this 2-core machine, ~1.5 vs ~17 G per
+s with other jobs running)."""
 DENSE_MIN_DENSITY = 1.0 / 16.0
 """Weight blocks at least this dense (non-zeros / entries) are multiplied densely (BLAS)."""
 
@@ -181,32 +200,35 @@ def var_leg_margins(engine: VarEngine, blk: InstrumentBlock) -> LegMargins:
     """VaR margins per account of each leg and of the combined portfolio [USD], shape
     (n_accounts,) each.
 
-    One margin column per held (account, leg) and one per account holding both eligible legs;
-    an account with one eligible leg has that leg's margin as its combined margin (the same
-    P&L vector), and empty legs are 0 without a quantile.
+    One P&L row per held (account, leg); an account holding both eligible legs has the sum
+    of their two rows as its combined P&L, one with a single eligible leg that leg's margin
+    as its combined margin (the same P&L vector), and empty legs are 0 without a quantile.
     """
     n_acc = blk.n_accounts
     keep = np.flatnonzero(blk.leg >= 0)
     group = blk.account[keep] * N_LEGS + blk.leg[keep]
-    held = np.bincount(group, minlength=n_acc * N_LEGS).reshape(n_acc, N_LEGS) > 0
-    both = np.flatnonzero(held[:, LEG_FICC] & held[:, LEG_CME])
     leg_cols, col = np.unique(group, return_inverse=True)
-    comb_col = np.full(n_acc, -1, dtype=np.int64)
-    comb_col[both] = leg_cols.size + np.arange(both.size)
-    extra = np.flatnonzero((blk.leg[keep] <= LEG_CME) & (comb_col[blk.account[keep]] >= 0))
-    cols = np.concatenate([col.ravel(), comb_col[blk.account[keep[extra]]]])
-    sel = np.concatenate([keep, keep[extra]])
-    w = blk.weights(cols, sel)
+    col = col.ravel()
+    w = blk.weights(col, keep)
     pnl = instrument_pnl(engine, blk.book, w)  # (n_cols, n_scen)
     # gross size per position (quantity x the unit instrument's), as on the row-by-row book
-    size = np.abs(blk.quantity[sel]) * gross_position_usd(blk.book)[blk.inst[sel]]
-    gross = np.bincount(cols, size, w.shape[0])
-    margin = engine.margins_from_pnl(pnl.T, gross) if w.shape[0] else np.zeros(0)
+    size = np.abs(blk.quantity[keep]) * gross_position_usd(blk.book)[blk.inst[keep]]
+    gross = np.bincount(col, size, w.shape[0])
+    at = np.full(n_acc * N_LEGS, -1, dtype=np.int64)
+    at[leg_cols] = np.arange(leg_cols.size)
+    at = at.reshape(n_acc, N_LEGS)
+    both = np.flatnonzero((at[:, LEG_FICC] >= 0) & (at[:, LEG_CME] >= 0))
+    f_row, c_row = at[both, LEG_FICC], at[both, LEG_CME]
+    comb = pnl[f_row] + pnl[c_row]  # (n_both, n_scen): P&L adds across legs
+    comb_gross = gross[f_row] + gross[c_row]
+    margin = engine.margins_from_pnl(pnl.T, gross, overwrite=True) if w.shape[0] else pnl[:, 0]
+    del pnl
     per_leg = np.zeros(n_acc * N_LEGS)
-    per_leg[leg_cols] = margin[: leg_cols.size]
+    per_leg[leg_cols] = margin
     per_leg = per_leg.reshape(n_acc, N_LEGS)
-    combined = np.where(held[:, LEG_FICC], per_leg[:, LEG_FICC], per_leg[:, LEG_CME])
-    combined[both] = margin[leg_cols.size :]
+    combined = np.where(at[:, LEG_FICC] >= 0, per_leg[:, LEG_FICC], per_leg[:, LEG_CME])
+    if both.size:
+        combined[both] = engine.margins_from_pnl(comb.T, comb_gross, overwrite=True)
     return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]])
 
 
