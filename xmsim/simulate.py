@@ -32,6 +32,7 @@ from xmsim.arrangement.legacy import (
     residuals_by_class,
 )
 from xmsim.arrangement.models import SpanModel, VarModel
+from xmsim.arrangement.pots import CUSTOMER_POT
 from xmsim.config import RunConfig, resolve_span_params
 from xmsim.engines.span.margin import SpanResult
 from xmsim.engines.span.params_io import SpanParams, default_span_params
@@ -167,7 +168,8 @@ class Simulator:
             var_detail = self.var_engine.run(
                 cbook, attribution=len(idx) <= DETAIL_ATTRIBUTION_LIMIT
             )
-            span_detail = self.span_model.detail(combined, cbook)
+            pots = [a.pot == CUSTOMER_POT for a in result.accounts]
+            span_detail = self.span_model.detail(combined, cbook, bool(pots) and all(pots))
         return Simulation(portfolio, self.market, self.config, self.span_params, book, risk,
                           legs, elig, result, var_detail, span_detail)  # fmt: skip
 

@@ -30,10 +30,11 @@ from xmsim.arrangement.pots import (
     ARRANGEMENTS,
     AUTO_ARRANGEMENT,
     CUSTOMER_ARRANGEMENT,
+    CUSTOMER_POT,
     HOUSE_ARRANGEMENT,
     form_pots,
 )
-from xmsim.portfolio import CASH_PRODUCTS, Portfolio
+from xmsim.portfolio import NOMINAL_STAND_IN, Portfolio, needs_stand_in
 from xmsim.pricing.risk import PositionTerms, PricingBook
 
 __all__ = ["AUTO_ARRANGEMENT", "CUSTOMER_ARRANGEMENT", "HOUSE_ARRANGEMENT"]
@@ -46,13 +47,15 @@ N_LEGS = 4
 
 @dataclass(frozen=True, slots=True)
 class LegMargins:
-    """Margins of one model per account [USD], each shape (n_accounts,)."""
+    """Margins of one model per account [USD], each shape (n_accounts,); ``account_types``
+    (SPAN only, else empty) is the CME account type each account was margined as."""
 
     ficc_leg: np.ndarray
     cme_leg: np.ndarray
     combined: np.ndarray
     ineligible_ficc: np.ndarray
     ineligible_cme: np.ndarray
+    account_types: tuple[str, ...] = ()
 
 
 class MarginModel(Protocol):
@@ -67,10 +70,12 @@ class MarginModel(Protocol):
         account_idx: np.ndarray,
         leg: np.ndarray,
         n_accounts: int,
+        customer: np.ndarray | None = None,
     ) -> LegMargins:
         """Margins of the FICC leg, CME leg, their union, and the ineligible legs by account.
 
-        ``leg`` holds LEG_* codes per position; LEG_NONE positions are ignored.
+        ``leg`` holds LEG_* codes per position; LEG_NONE positions are ignored; ``customer``
+        (bool, shape (n_accounts,); None: none) marks the customer accounts.
         """
         ...
 
@@ -125,7 +130,8 @@ class AccountResult:
 
     total_before = ficc_standalone + cme_standalone + ineligible_margin;
     total_after = ficc_requirement + cme_requirement + ineligible_margin;
-    savings_usd = total_before − total_after.
+    savings_usd = total_before − total_after. ``pot`` is ``house`` or ``customer``;
+    ``span_account_type`` the CME account type SPAN margined it as (its initial margin).
     """
 
     account: str
@@ -146,6 +152,7 @@ class AccountResult:
     total_after: float
     savings_usd: float
     pot: str = "house"
+    span_account_type: str = ""
 
     @property
     def ineligible_margin(self) -> float:
@@ -213,7 +220,8 @@ TOTAL_KEYS = ("ficc_standalone", "cme_standalone", "ficc_requirement", "cme_requ
 def account_dict(a: AccountResult) -> dict:
     """One combined portfolio in the JSON layout of :meth:`ArrangementResult.to_dict`."""
     return {
-        "account": a.account, "pot": a.pot, "var": asdict(a.var), "span": asdict(a.span),
+        "account": a.account, "pot": a.pot, "span_account_type": a.span_account_type,
+        "var": asdict(a.var), "span": asdict(a.span),
         "savings_ficc": a.savings_ficc_model, "savings_cme": a.savings_cme_model,
         "applied": a.applied, "reason": a.reason, "ficc_standalone": a.ficc_standalone,
         "cme_standalone": a.cme_standalone, "ficc_requirement": a.ficc_requirement,
@@ -311,11 +319,8 @@ def assign_legs(
         )
         if not modelled:
             reason = f"{e.reason}; not modelled (no margin computed, not in any total)"
-        elif p.product not in CASH_PRODUCTS:
-            reason = (
-                f"{e.reason}; margined as a nominal Treasury with the same coupon and "
-                "maturity (ASSUMED approximation)"
-            )
+        elif needs_stand_in(p):
+            reason = f"{e.reason}; {NOMINAL_STAND_IN}"
         else:
             reason = e.reason
         rows.append(IneligibleRow(p.row, p.description, e.home_ccp, reason))
@@ -368,7 +373,10 @@ def run_arrangement(
     names, acc_idx = pots.names, pots.index
     legs, inel = assign_legs(portfolio, asof, book.terms)
     n_acc = len(names)
-    margins = {k: m.leg_margins(portfolio, book, acc_idx, legs, n_acc) for k, m in models.items()}
+    customer = np.array([k == CUSTOMER_POT for k in pots.kinds], bool)
+    margins = {
+        k: m.leg_margins(portfolio, book, acc_idx, legs, n_acc, customer) for k, m in models.items()
+    }
 
     inel_by_account: dict[int, tuple[IneligibleRow, ...]] = {}
     for r, a in zip(inel, acc_idx, strict=True):
@@ -387,6 +395,10 @@ def run_arrangement(
         model_settings=model_settings or {},
         reading=pots.reading(),
     )
+
+
+def _at(values: tuple[str, ...], j: int) -> str:
+    return values[j] if j < len(values) else ""
 
 
 def account_results(
@@ -435,6 +447,7 @@ def account_results(
                 total_after=after,
                 savings_usd=before - after,
                 pot=kinds[j],
+                span_account_type=_at(margins["span"].account_types, j),
             )
         )
     return tuple(results)

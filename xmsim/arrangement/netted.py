@@ -30,7 +30,7 @@ from xmsim.arrangement.crossmargin import (
     IneligibleRow,
     LegMargins,
 )
-from xmsim.arrangement.models import SpanModel
+from xmsim.arrangement.models import SpanModel, group_account
 from xmsim.engines.span.margin import SpanBook, span_margin_batch
 from xmsim.engines.var.engine import VarEngine, gross_position_usd
 from xmsim.portfolio import HOUSE, Portfolio, Position
@@ -232,13 +232,18 @@ def var_leg_margins(engine: VarEngine, blk: InstrumentBlock) -> LegMargins:
     return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]])
 
 
-def span_leg_margins(model: SpanModel, blk: InstrumentBlock) -> LegMargins:
+def span_leg_margins(
+    model: SpanModel, blk: InstrumentBlock, customer: np.ndarray | None = None
+) -> LegMargins:
     """SPAN margins per account of each leg and of the combined portfolio [USD] on the net
-    quantity of every instrument per (account, leg)."""
-    keep = np.flatnonzero(blk.leg >= 0)
+    quantity of every instrument per (account, leg); ``customer`` (bool, shape
+    (n_accounts,); None: none) picks each account's CME account type."""
     n_acc = blk.n_accounts
+    customer = np.zeros(n_acc, bool) if customer is None else np.asarray(customer, bool)
+    types = tuple(model.params.account_type_of(bool(c)) for c in customer)
+    keep = np.flatnonzero(blk.leg >= 0)
     if keep.size == 0:
-        return _leg_margins(lambda *legs: np.zeros(n_acc))
+        return _leg_margins(lambda *legs: np.zeros(n_acc), types)
     used = np.unique(blk.inst[keep])  # instruments SPAN sees, rows of the unit SPAN book
     dv01 = position_risk(blk.book.take(used), model.curve).dv01_usd
     unit = model.book(Portfolio(tuple(blk.instruments.positions[i] for i in used)), dv01)
@@ -261,15 +266,18 @@ def span_leg_margins(model: SpanModel, blk: InstrumentBlock) -> LegMargins:
         labels=tuple(unit.labels[i] for i in r),
     )  # fmt: skip
     margin = np.zeros(n_acc * N_LEGS + n_acc)
-    margin[names] = span_margin_batch(book, model.params).margin_usd
+    margin[names] = span_margin_batch(
+        book, model.params, customer[group_account(names, n_acc)]
+    ).margin_usd
     per_leg = margin[: n_acc * N_LEGS].reshape(n_acc, N_LEGS)
     combined = margin[n_acc * N_LEGS :]
-    return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]])
+    return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]], types)
 
 
-def _leg_margins(margin) -> LegMargins:
+def _leg_margins(margin, account_types: tuple[str, ...] = ()) -> LegMargins:
     """LegMargins from ``margin(*legs)`` (one leg, or LEG_FICC and LEG_CME together)."""
     return LegMargins(
+        account_types=account_types,
         ficc_leg=margin(LEG_FICC), cme_leg=margin(LEG_CME), combined=margin(LEG_FICC, LEG_CME),
         ineligible_ficc=margin(LEG_INELIGIBLE_FICC), ineligible_cme=margin(LEG_INELIGIBLE_CME),
     )  # fmt: skip

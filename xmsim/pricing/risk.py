@@ -44,7 +44,8 @@ class RiskReport:
 
     def to_frame(self, portfolio: Portfolio) -> pd.DataFrame:
         """One row per position of ``portfolio`` (the one this book was built from): terms,
-        price, value, DV01, convexity, CTD/CF and key-rate DV01s."""
+        price [per 100 face], value [USD], DV01 [USD per bp], convexity, CTD/CF and key-rate DV01s
+        [USD per bp]: n_positions rows."""
         t = self.book.terms
         frame = pd.DataFrame({
             "row": [p.row for p in portfolio],

@@ -292,8 +292,7 @@ def assumptions_frame(
         ),
         (
             "SPAN requirement shown",
-            f"{ms.get('span_shown')}; account type {ms.get('span_account_type')} (initial = "
-            f"{ms.get('span_initial_multiplier')} × maintenance)",
+            f"{ms.get('span_shown')}; {account_type_text(ms)}",
             "SRC",
             "CME Clearing Advisories 08-380, 23-376",
         ),
@@ -308,3 +307,15 @@ def assumptions_frame(
         ("Cash Treasuries in SPAN", "DV01-equivalent futures buckets", "ASSUMED", "METHODOLOGY §6"),
     ]
     return pd.DataFrame(rows, columns=["setting", "value", "status", "source / note"])
+
+
+def account_type_text(ms: dict) -> str:
+    """The CME account types of a run's ``model_settings``, e.g. ``account type auto: member
+    for house portfolios, non-HRP for customer accounts (initial = 1 × / 1 × maintenance)``."""
+    kind, mult = ms.get("span_account_type"), ms.get("span_initial_multipliers") or {}
+    if kind == "auto":
+        return (
+            "account type auto: member for house portfolios, non-HRP for customer accounts "
+            f"(initial = {mult.get('member'):g} × / {mult.get('non-HRP'):g} × maintenance)"
+        )
+    return f"account type {kind} (initial = {mult.get(kind, float('nan')):g} × maintenance)"

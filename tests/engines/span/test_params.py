@@ -39,7 +39,10 @@ def test_default_is_dated_and_labelled_illustrative():
 
 def test_initial_multiplier_by_account_type_cites_the_advisories():
     p = default_span_params()
-    assert p.account_type == "member" and p.shown == "initial"
+    assert p.account_type == "auto" and p.shown == "initial"
+    assert p.account_type_of(customer=False) == "member"
+    assert p.account_type_of(customer=True) == "non-HRP"
+    assert p.for_account_type("HRP").account_type_of(customer=False) == "HRP"
     assert (p.initial_member, p.initial_non_hrp, p.initial_hrp) == (1.0, 1.0, 1.1)
     assert p.initial_multiplier == 1.0
     assert p.for_account_type("non-HRP").initial_multiplier == 1.0

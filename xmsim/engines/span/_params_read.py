@@ -12,7 +12,7 @@ from xmsim.contracts import canonical_code, contract_table
 from xmsim.engines.span.params import (
     _FIELDS,
     _OPTIONAL,
-    ACCOUNT_TYPES,
+    ACCOUNT_TYPE_CHOICES,
     BASES,
     HEADER,
     SHOWN,
@@ -95,7 +95,7 @@ def _text_problem(field: str, value: str) -> str | None:
         "false",
     ):
         return f"{field}: expected true or false, got {value[:40]!r}"
-    choices = {"shown": SHOWN, "basis": BASES, "account_type": ACCOUNT_TYPES}.get(field)
+    choices = {"shown": SHOWN, "basis": BASES, "account_type": ACCOUNT_TYPE_CHOICES}.get(field)
     if choices and value not in choices:
         return f"{field} must be one of {choices}, got {value[:40]!r}"
     if field == "asof":
