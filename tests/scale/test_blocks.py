@@ -92,11 +92,14 @@ def test_blocks_hold_whole_accounts_in_order():
     assert [b.names for b in blocks] == [
         ("C000000", "C000001", "C000002"), ("C000003", "C000004", "C000005"), ("C000006",)
     ]  # fmt: skip
-    assert sum(len(b.positions) for b in blocks) == 21
+    assert sum(len(b.row) for b in blocks) == 21
+    by_row = {p.row: p for p in pf}
     for b in blocks:
-        assert [b.names[i] for i in b.account] == [p.account for p in b.positions]
+        assert [b.names[i] for i in b.account] == [by_row[r].account for r in b.row]
+        assert list(b.quantity) == [by_row[r].quantity for r in b.row]
+    assert [r for b in blocks for r in b.row] == [p.row for p in pf]  # book order kept
     (house,) = account_blocks(pf, form_pots(pf, "house"), 3)
-    assert house.names == ("ALL ACCOUNTS (house)",) and len(house.positions) == 21
+    assert house.names == ("ALL ACCOUNTS (house)",) and len(house.row) == 21
     with pytest.raises(ValueError, match="at least 1"):
         next(account_blocks(pf, form_pots(pf, "customer"), 0))
 
