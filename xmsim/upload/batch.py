@@ -16,6 +16,7 @@ files and the samples.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from operator import itemgetter
@@ -133,21 +134,23 @@ class RowReader:
         return position if not issues else None
 
     def _number(self, raw: object) -> float | None:
-        key = _key(raw)
-        if key is None:
-            return None
+        """The quantity of a cell, None when empty or unreadable (the row is then parsed
+        whole)."""
+        key = raw if self.text else _key(raw)
         try:
             return self._numbers[key]
         except KeyError:
             pass
-        try:
-            value = parse_number(raw)
-        except CellError:
-            value = None
+        value = None
+        if key is not None and (not self.text or raw.strip()):
+            with contextlib.suppress(CellError):
+                value = parse_number(raw)
         self._numbers[key] = value
         return value
 
     def _text(self, raw: object) -> str:
+        if self.text:
+            return raw.strip()  # cell_text of a str
         key = _key(raw)
         if key is None:
             return ""
