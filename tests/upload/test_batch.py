@@ -108,3 +108,27 @@ def test_fuzzed_files():
 @pytest.mark.parametrize("path", list(sample_paths().values()), ids=lambda p: p.stem)
 def test_every_sample(path):
     assert_same(*both(path))
+
+
+def test_a_file_read_in_chunks_loads_as_its_bytes(tmp_path):
+    """A path is read line by line in chunks (file_encoding + file_lines); its bytes whole
+    (decode): the same result on every fuzzed file (BOMs, UTF-16, cp1252, CRLF, unbalanced
+    quotes), on a file whose first lines are long, and on a big file."""
+    rng = random.Random(29)
+    path = tmp_path / "p.csv"
+    for _ in range(300):
+        data = portfolio_csv(rng)[0]
+        path.write_bytes(data)
+        by_path = load_portfolio(path, asof=ASOF)
+        by_bytes = load_portfolio(data, asof=ASOF, filename="p.csv")
+        assert_same(by_path, by_bytes)
+    long = "x" * 600_000
+    text = "\n".join([f"title,{long}", f"note,{long}", "account,product,quantity,label",
+                      *[f"C{i},FUTURE,{i + 1},{'é' * (i % 3)}" for i in range(40)]])  # fmt: skip
+    for encoding in ("utf-8", "utf-8-sig", "cp1252", "utf-16"):
+        path.write_bytes(text.encode(encoding))
+        assert_same(load_portfolio(path, asof=ASOF), load_portfolio(text.encode(encoding),
+                                                                    asof=ASOF))  # fmt: skip
+    rows = [HEADER, *generated_rows(rng, 30_000)]
+    path.write_text("\r\n".join(",".join(r) for r in rows), encoding="cp1252")
+    assert_same(load_portfolio(path, asof=ASOF), load_portfolio(path.read_bytes(), asof=ASOF))

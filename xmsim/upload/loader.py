@@ -50,6 +50,8 @@ from xmsim.upload.table import (
     TableError,
     check_text,
     decode,
+    file_encoding,
+    file_lines,
     iter_records,
     read_source,
     split_line,
@@ -148,7 +150,9 @@ def _sniff_delimiter(text: str) -> str:
     return delimiter
 
 
-def _records_from_text(text: str, lim: Limits) -> Iterator:
+def _records_from_text(text: str, lim: Limits, lines: Iterator[str] | None = None) -> Iterator:
+    """The records of a text; with ``lines`` (a file read in chunks), ``text`` is the file's
+    head (:func:`_file_head`) and the records come from ``lines``."""
     if len(text) > lim.max_bytes:
         raise CellError(f"the text is larger than {lim.mb} MB: {lim.advice}")
     check_text(text)
@@ -158,7 +162,38 @@ def _records_from_text(text: str, lim: Limits) -> Iterator:
     at = _find_header([rec for rec in head if any(not is_empty(c) for c in rec[1])])
     width = len(head[at][1]) if at is not None else None
     limit = lim.max_rows + _HEADER_SCAN_ROWS + 1
-    return iter_records(text, delimiter=delimiter, width=width, max_records=limit)
+    source = text if lines is None else lines
+    return iter_records(source, delimiter=delimiter, width=width, max_records=limit)
+
+
+_HEAD_CHARS = 1 << 20  # the delimiter is sniffed in the first MB, the header in 40 lines
+
+
+def _file_head(path: Path, encoding: str, errors: str) -> str:
+    """The first MB of a text file (and on to the end of its 41st line): all that the binary
+    check, the delimiter sniffing and the header search read of a whole text."""
+    with open(path, encoding=encoding, errors=errors, newline="") as fh:
+        head = fh.read(_HEAD_CHARS)
+        while len(head.splitlines()) <= 41 and (more := fh.read(_HEAD_CHARS)):
+            head += more
+    return head
+
+
+def _records_from_path(path: Path, filename: str, lim: Limits) -> tuple[Iterator, bool]:
+    """The records of a file on disk: a text file is read in chunks (never held whole, so
+    memory does not grow with its rows), an XLSX whole."""
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if (
+        magic[:4] == b"PK\x03\x04"
+        or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        or (path.suffix.lower() in (".xlsx", ".xlsm"))
+    ):
+        data = read_source(path, max_bytes=lim.max_bytes, what="portfolio file")
+        return _records_from_bytes(data, filename, lim)
+    encoding, errors = file_encoding(path)
+    head = _file_head(path, encoding, errors)
+    return _records_from_text(head, lim, file_lines(path, encoding, errors)), True
 
 
 def _is_portfolio_header(cells: list) -> bool:
@@ -261,6 +296,10 @@ def _records_from_source(
             return _records_from_text(source.read(lim.max_bytes + 1), lim), False, True
     elif isinstance(source, str | Path):
         filename = filename or Path(source).name
+        path = Path(source)
+        if path.is_file() and path.stat().st_size <= lim.max_bytes:
+            records, text = _records_from_path(path, str(filename), lim)
+            return records, False, text
     data = read_source(source, max_bytes=lim.max_bytes, what="portfolio file")
     records, text = _records_from_bytes(data, str(filename) if filename else None, lim)
     return records, False, text
