@@ -41,7 +41,7 @@ from xmsim.pricing.curve import (
     node_weights,
     par_yields_at,
 )
-from xmsim.units import DAYS_PER_YEAR
+from xmsim.units import DAYS_PER_YEAR, DAYS_PER_YEAR_ACT360
 
 BUMP_BP = 1.0
 
@@ -371,7 +371,7 @@ class _Builder:
         p = self.positions[i]
         spec = contracts.get_contract(p.contract)
         start, end = contracts.reference_period(spec.code, p.expiry)
-        tau = (end - start).days / 360.0
+        tau = (end - start).days / DAYS_PER_YEAR_ACT360
         t_start, t_end = _years(self.settle, start), _years(self.settle, end)
         t1, t2 = max(t_start, 0.0), max(t_end, 1e-6)
         remaining = min(1.0, (t2 - t1) / max(t_end - t_start, 1e-9))

@@ -25,6 +25,7 @@ from xmsim.pricing.book import (  # noqa: F401  (re-exported)
     ctd_for,
 )
 from xmsim.pricing.curve import discount_nodes
+from xmsim.units import BP
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ def bumped_curves(yields: np.ndarray, bump_bp: float = BUMP_BP) -> np.ndarray:
     to the parallel bump because par yields interpolate linearly between tenors.
     """
     n_t = len(TENORS)
-    shifts = np.vstack([np.ones(n_t), np.eye(n_t)]) * bump_bp * 1e-4
+    shifts = np.vstack([np.ones(n_t), np.eye(n_t)]) * bump_bp * BP
     return np.vstack([yields + shifts, yields - shifts])
 
 

@@ -19,6 +19,7 @@ from xmsim.engines.span.params import (
     STATUSES,
     ValueSource,
 )
+from xmsim.formula import restore
 from xmsim.upload.table import LineProblem, iter_records, split_line
 
 
@@ -176,7 +177,7 @@ def _read_lines(text: str, name: str, problems: list | None = None) -> _Reader:
         lineno, cells = record
         if not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
             continue
-        cells = [c.strip() for c in cells]
+        cells = [restore(c.strip()) for c in cells]
         if not header_seen:
             if tuple(cells[: len(HEADER)]) != HEADER:
                 raise reader.error(lineno, f"header must be {','.join(HEADER)}")

@@ -88,6 +88,7 @@ from xmsim.engines.span.params import (
     ValueSource,
     _rows,
 )
+from xmsim.formula import neutralise_text
 from xmsim.upload.table import TableError, decode, read_source
 
 __all__ = [
@@ -120,11 +121,13 @@ __all__ = [
 
 
 def save_span_params(params: SpanParams, path: str | Path) -> None:
-    """Write ``params`` as the long CSV described in the module docstring."""
+    """Write ``params`` as the long CSV described in the module docstring; text cells that a
+    spreadsheet would read as a formula get a leading apostrophe (:mod:`xmsim.formula`), which
+    the reader drops again."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows(_rows(params))
+    writer.writerows([neutralise_text(c) for c in row] for row in _rows(params))
     Path(path).write_text(buf.getvalue(), encoding="utf-8")
 
 
