@@ -317,7 +317,8 @@ def var_leg_margins(engine: VarEngine, blk: InstrumentBlock) -> LegMargins:
     at = at.reshape(n_acc, N_LEGS)
     both = np.flatnonzero((at[:, LEG_FICC] >= 0) & (at[:, LEG_CME] >= 0))
     f_row, c_row = at[both, LEG_FICC], at[both, LEG_CME]
-    comb = pnl[f_row] + pnl[c_row]  # (n_both, n_scen): P&L adds across legs
+    comb = pnl.take(f_row, axis=0)  # (n_both, n_scen): P&L adds across legs
+    comb += pnl.take(c_row, axis=0)
     comb_gross = gross[f_row] + gross[c_row]
     margin = engine.margins_from_pnl(pnl.T, gross, overwrite=True) if w.shape[0] else pnl[:, 0]
     del pnl
