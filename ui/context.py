@@ -15,10 +15,16 @@ import streamlit as st
 from ui import cached
 from ui.sidebar import Choices
 from ui.state import digest, stored
+from xmsim.arrangement.models import span_mapping_notes
 from xmsim.engines.span.params_io import load_span_params
 from xmsim.marketdata.defaults import default_market
+from xmsim.portfolio import Portfolio
+from xmsim.report.tables import POOLED_OPTION
 from xmsim.simulate import resolve_span_params
 from xmsim.upload.loader import TEMPLATE_CSV, LoadResult, portfolio_to_frame, sample_paths
+
+MAX_NOTES = 50
+"""Per-position SPAN mapping notes listed in the sidebar before a count of the rest."""
 
 
 class NotReady(Exception):
@@ -67,6 +73,8 @@ class Context:
                 return None, "upload:none"
             name, data = c.upload
             return cached.load("bytes", data, name, asof), f"upload:{digest(data)}"
+        if c.src == "Build by hand":  # an empty book: the Portfolio page's grid fills it
+            return LoadResult(Portfolio()), "hand"
         if c.src == "Paste text":
             if not c.pasted.strip():
                 return None, "paste:none"
@@ -114,6 +122,10 @@ class Context:
         """The margined ``Portfolio`` (at least one position)."""
         portfolio = self.final.portfolio
         if len(portfolio) == 0:
+            if self.source_key == "hand" and self.grid_edits is None:
+                raise NotReady(
+                    "Building by hand: add positions in the grid on the Portfolio page.", "info"
+                )
             raise NotReady(
                 "No valid positions to margin: see the Portfolio page for the errors and fixes."
             )
@@ -126,16 +138,52 @@ class Context:
         return portfolio_to_frame(p).to_csv(index=False), tuple(x.row for x in p)
 
     @cached_property
+    def fingerprint(self) -> str | None:
+        """The margined portfolio in 16 hex digits (None before there is one): what the
+        optimiser's hedge and the what-if trades are bound to."""
+        try:
+            csv, rows = self.pkey
+        except NotReady:
+            return None
+        return digest(csv + repr(rows))
+
+    def peek_fingerprint(self) -> str | None:
+        """:attr:`fingerprint` before the page runs, without keeping the portfolio computed:
+        the Portfolio page stores this run's grid edits first, then margins them."""
+        fingerprint = self.fingerprint
+        for name in ("fingerprint", "pkey", "portfolio", "final"):
+            self.__dict__.pop(name, None)
+        return fingerprint
+
+    def share_text(self) -> str | None:
+        """The portfolio a share link must carry (its CSV): None for an unedited sample,
+        which the link names instead, or when there is no portfolio yet."""
+        if self.choices.src == "Sample" and self.grid_edits is None:
+            return None
+        try:
+            return self.pkey[0]
+        except NotReady:
+            return None
+
+    @cached_property
     def base_span(self):
         """(unedited parameter set, its key); a bad file falls back to the default."""
         c = self.choices
+        file_key = digest(c.span_file[1]) if c.span_file else ""
         try:
-            base = cached.base_span(c.span, self.market_key, self.market, c.span_text)
+            base, warnings = cached.base_span(c.span, self.market_key, file_key, self.market,
+                                              c.span_file)  # fmt: skip
         except (ValueError, KeyError) as exc:
-            st.error(f"SPAN parameter file: {exc}")
-            base = resolve_span_params("default", self.market)
+            st.error(f"SPAN parameter file: {exc} The illustrative default is used.")
+            base, warnings = resolve_span_params("default", self.market), ()
+        if c.span == "uploaded" and c.span_file:
+            st.sidebar.caption(f"SPAN parameters: {base.label}")
+            if warnings:
+                with st.sidebar.expander(f"SPAN file notes ({len(warnings)})"):
+                    for w in warnings:
+                        st.caption(w)
         calibrated = self.market_key if c.span == "calibrated" else ""
-        return base, f"{c.span}|{calibrated}|{digest(c.span_text or '')}"
+        return base, f"{c.span}|{calibrated}|{file_key}"
 
     @cached_property
     def span(self):
@@ -150,6 +198,14 @@ class Context:
                 pass  # the Settings page shows the rejection
         if params.shown != self.choices.shown:
             params = dataclasses.replace(params, shown=self.choices.shown)
+        notes = span_mapping_notes(self.portfolio, params)
+        if notes:
+            title = f"SPAN: {len(notes)} cash position{'s' if len(notes) != 1 else ''} mapped"
+            with st.sidebar.expander(f"{title} automatically (no type-9 record)"):
+                for note in notes[:MAX_NOTES]:
+                    st.caption(note)
+                if len(notes) > MAX_NOTES:
+                    st.caption(f"… and {len(notes) - MAX_NOTES:,} more (CLI: span_notes).")
         return params, f"{key}|{self.choices.shown}"
 
     @property
@@ -169,6 +225,32 @@ class Context:
     def sim(self):
         """The detailed run (``Simulator.run``) of the margined portfolio."""
         return cached.run(*self.pkey, self.sim_key, self.simulator, self.portfolio)
+
+    def detail_options(self) -> list[str]:
+        """The account picker's choices: each combined portfolio, then the pooled view (when
+        there are several)."""
+        names = [a.account for a in self.sim.result.accounts]
+        return [*names, POOLED_OPTION] if len(names) > 1 else names
+
+    @property
+    def detail_account(self) -> str | None:
+        """The combined portfolio the results page's picker shows (None: pooled), kept valid:
+        a name the current run does not have falls back to its first portfolio."""
+        options = self.detail_options()
+        picked = st.session_state.get("detail_account")
+        if picked not in options:
+            picked = options[0]
+            st.session_state["detail_account"] = picked
+        return None if picked == POOLED_OPTION else picked
+
+    @property
+    def detail_sim(self):
+        """The detailed run focused on the picked combined portfolio (charts, components,
+        contributions and the XLSX detail sheets follow it)."""
+        sim, account = self.sim, self.detail_account
+        if account == sim.detail_account:
+            return sim
+        return cached.detail(*self.pkey, self.sim_key, account, self.simulator, sim)
 
 
 def ready(ctx: Context, what: str = "sim"):

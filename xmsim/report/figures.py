@@ -14,19 +14,25 @@ import plotly.io as pio
 
 from xmsim.arrangement.crossmargin import ArrangementResult
 from xmsim.report.tables import (
+    CARD_KEYS,
     HEADLINE_KEYS,
     MODEL_NAMES,
     PCT_KEYS,
     SUMMARY_LABELS,
+    account_explain,
+    account_result,
     accounts_frame,
     assumptions_frame,
     compare_display,
     display_views,
+    effective_note,
     explain,
     fmt_pct,
     fmt_usd,
+    fmt_usd_compact,
     fmt_value,
     headline,
+    headline_cards,
     headline_labels,
     ineligible_frame,
     parse_display_number,
@@ -36,6 +42,7 @@ from xmsim.report.tables import (
 
 __all__ = [
     "BAD_COLOR",
+    "CARD_KEYS",
     "CME_COLOR",
     "FICC_COLOR",
     "GOOD_COLOR",
@@ -44,17 +51,22 @@ __all__ = [
     "NET_COLOR",
     "PCT_KEYS",
     "SUMMARY_LABELS",
+    "account_explain",
+    "account_result",
     "accounts_frame",
     "assumptions_frame",
     "compare_display",
     "display_views",
     "dv01_ladder_figure",
+    "effective_note",
     "explain",
     "figure_html",
     "fmt_pct",
     "fmt_usd",
+    "fmt_usd_compact",
     "fmt_value",
     "headline",
+    "headline_cards",
     "headline_labels",
     "hedge_ratio_figure",
     "ineligible_frame",
@@ -64,6 +76,7 @@ __all__ = [
     "var_histogram_figure",
     "views_frame",
     "waterfall_figure",
+    "waterfall_steps",
 ]
 
 FICC_COLOR = "#1f4e79"
@@ -88,8 +101,8 @@ def _style(fig: go.Figure, title: str, **layout) -> go.Figure:
     return fig
 
 
-def waterfall_figure(result: ArrangementResult) -> go.Figure:
-    """From standalone to cross-margined margin [USD], both CCPs and the ineligible rows."""
+def waterfall_steps(result: ArrangementResult) -> list[tuple[str, float, str]]:
+    """(label, amount [USD], ``relative`` or ``total``) from standalone to cross-margined."""
     s = summary(result)
     steps = [
         ("FICC standalone", s["ficc_standalone"], "relative"),
@@ -97,12 +110,18 @@ def waterfall_figure(result: ArrangementResult) -> go.Figure:
     ]
     if s["ineligible_margin"] > 0:
         steps.append(("Ineligible (standalone)", s["ineligible_margin"], "relative"))
-    steps += [
+    return [
+        *steps,
         ("Before", s["total_before"], "total"),
         ("FICC reduction", s["ficc_requirement"] - s["ficc_standalone"], "relative"),
         ("CME reduction", s["cme_requirement"] - s["cme_standalone"], "relative"),
         ("After", s["total_after"], "total"),
     ]
+
+
+def waterfall_figure(result: ArrangementResult) -> go.Figure:
+    """From standalone to cross-margined margin [USD], both CCPs and the ineligible rows."""
+    steps = waterfall_steps(result)
     fig = go.Figure(
         go.Waterfall(
             x=[x for x, _, _ in steps],
@@ -126,8 +145,9 @@ def waterfall_figure(result: ArrangementResult) -> go.Figure:
     )
 
 
-def dv01_ladder_figure(ladder: pd.DataFrame) -> go.Figure:
-    """Key-rate DV01 by tenor of the FICC and CME legs and the net [USD per bp]."""
+def dv01_ladder_figure(ladder: pd.DataFrame, subject: str = "") -> go.Figure:
+    """Key-rate DV01 by tenor of the FICC and CME legs and the net [USD per bp]; ``subject``
+    names the portfolio in the title."""
     fig = go.Figure()
     fig.add_bar(x=ladder.tenor, y=ladder.ficc_leg_usd, name="FICC leg", marker_color=FICC_COLOR)
     fig.add_bar(x=ladder.tenor, y=ladder.cme_leg_usd, name="CME leg", marker_color=CME_COLOR)
@@ -140,7 +160,7 @@ def dv01_ladder_figure(ladder: pd.DataFrame) -> go.Figure:
     )
     return _style(
         fig,
-        "DV01 ladder by tenor (eligible legs)",
+        "DV01 ladder by tenor (eligible legs" + (f", {subject})" if subject else ")"),
         barmode="group",
         yaxis_title="USD per bp",
         xaxis_title="tenor",
@@ -154,8 +174,10 @@ def var_histogram_figure(
     confidence: float,
     worst: pd.DataFrame | None = None,
     n_label: int = 3,
+    subject: str = "the combined portfolio",
 ) -> go.Figure:
-    """Histogram of the combined portfolio's scenario P&L [USD] with the VaR line."""
+    """Histogram of the combined portfolio's scenario P&L [USD] with the VaR line;
+    ``subject`` names the portfolio in the title."""
     fig = go.Figure(
         go.Histogram(
             x=np.asarray(pnl_usd),
@@ -184,7 +206,7 @@ def var_histogram_figure(
         )
     return _style(
         fig,
-        "VaR model: P&L of the combined portfolio per historical scenario",
+        f"VaR model: P&L of {subject} per historical scenario",
         xaxis_title="P&L (USD)",
         yaxis_title="scenarios",
         xaxis_tickformat="$,.3s",
@@ -192,8 +214,13 @@ def var_histogram_figure(
     )
 
 
-def span_scenarios_figure(scenarios: pd.DataFrame, margin_usd: float | None = None) -> go.Figure:
-    """SPAN's 16 risk-array scenarios: loss per combined commodity and the portfolio [USD].
+def span_scenarios_figure(
+    scenarios: pd.DataFrame,
+    margin_usd: float | None = None,
+    subject: str = "",
+) -> go.Figure:
+    """SPAN's 16 risk-array scenarios: loss per combined commodity and the portfolio [USD];
+    ``subject`` names the portfolio in the title.
 
     ``scenarios`` is :meth:`xmsim.engines.span.margin.SpanResult.scenarios_frame` (losses positive).
     """
@@ -232,7 +259,8 @@ def span_scenarios_figure(scenarios: pd.DataFrame, margin_usd: float | None = No
         )
     return _style(
         fig,
-        "SPAN model: loss in each of the 16 risk-array scenarios",
+        "SPAN model: loss in each of the 16 risk-array scenarios"
+        + (f", {subject}" if subject else ""),
         barmode="relative",
         yaxis_title="loss (USD)",
         yaxis_tickformat="$,.3s",

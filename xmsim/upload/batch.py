@@ -26,8 +26,9 @@ from xmsim.upload.cells import CellError, cell_text, is_empty, parse_number, par
 from xmsim.upload.format import MAX_CELL_CHARS, MAX_CONTRACTS, MAX_FACE_USD
 from xmsim.upload.rows import WARNING, RowIssue, parse_row
 
-_OWN = ("quantity", "account", "label")
-"""Columns that differ between rows of the same instrument; all others define the instrument."""
+_OWN = ("quantity", "account", "label", "side")
+"""Columns that differ between rows of the same instrument; all others define the instrument.
+A row with a side cell (BUY / SELL, which signs the quantity) is always parsed whole."""
 _MIN_CLEAN_FACE_USD = 1000.0  # below this a cash quantity draws the "tiny" warning
 
 
@@ -78,7 +79,7 @@ class RowReader:
         cells (values under them are reported once, as stray)."""
         width = self.header_width
         mapping = self.mapping
-        i_qty, i_acc, i_lab = (self.idx.get(c) for c in _OWN)
+        i_qty, i_acc, i_lab, i_side = (self.idx.get(c) for c in _OWN)
         inst_cols = self.inst_cols
         last = max((i for i, _ in inst_cols), default=-1)
         get_key = itemgetter(*[i for i, _ in inst_cols]) if inst_cols else (lambda _: ())
@@ -91,10 +92,12 @@ class RowReader:
                 self.stray.append(row)
             position = None
             if self.text:
-                long = max(map(len, cells), default=0) > MAX_CELL_CHARS
+                whole = max(map(len, cells), default=0) > MAX_CELL_CHARS
             else:
-                long = any(type(c) is str and len(c) > MAX_CELL_CHARS for c in cells)
-            if not long:
+                whole = any(type(c) is str and len(c) > MAX_CELL_CHARS for c in cells)
+            if not whole and i_side is not None and i_side < n:
+                whole = not is_empty(cells[i_side])  # the side signs the quantity
+            if not whole:
                 if self.text and n > last:
                     key = get_key(cells)
                 else:

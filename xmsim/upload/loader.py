@@ -365,6 +365,7 @@ def _load_records(
     if at:
         issues.append(_warning(f"rows above the header (row {header_row}) were ignored"))
     mapping: dict[int, str] = {}
+    aliases: list[tuple[str, str]] = []
     for i, name in enumerate(header):
         column = _column_lookup().get(_norm_header(name))
         if column is None and not is_empty(name):
@@ -385,6 +386,8 @@ def _load_records(
             )
         elif column is not None:
             mapping[i] = column
+            if _norm_header(name) != _norm_header(column):
+                aliases.append((show_cell(name), column))
     missing = [c for c in ("product", "quantity") if c not in mapping.values()]
     if missing:
         _fail(
@@ -397,7 +400,7 @@ def _load_records(
     reader.read(_limited(itertools.chain(head[at + 1 :], stream), lim), unnamed)
     issues = problems + issues
     if not reader.n_rows and problems:
-        return LoadResult(Portfolio(), tuple(issues))
+        return LoadResult(Portfolio(), tuple(issues), tuple(aliases))
     if not reader.n_rows:
         raise CellError("no positions below the header row: add one row per position")
     issues.extend(reader.issues)
@@ -411,7 +414,7 @@ def _load_records(
                 "were ignored: give the column a header or delete the values"
             ),
         )
-    return LoadResult(Portfolio(tuple(reader.positions)), tuple(issues))
+    return LoadResult(Portfolio(tuple(reader.positions)), tuple(issues), tuple(aliases))
 
 
 # ---------------------------------------------------------------------------- public API
