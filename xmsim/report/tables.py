@@ -470,8 +470,14 @@ def account_type_text(ms: dict) -> str:
     for house portfolios, non-HRP for customer accounts (initial = 1 × / 1 × maintenance)``."""
     kind, mult = ms.get("span_account_type"), ms.get("span_initial_multipliers") or {}
     if kind == "auto":
+        m, c = mult.get("member"), mult.get("non-HRP")
+        each = (
+            f"{m:.2f} × maintenance for both"
+            if m == c
+            else f"{m:.2f} × maintenance (member), {c:.2f} × (non-HRP)"
+        )
         return (
             "account type auto: member for house portfolios, non-HRP for customer accounts "
-            f"(initial = {mult.get('member'):g} × / {mult.get('non-HRP'):g} × maintenance)"
+            f"(initial = {each})"
         )
-    return f"account type {kind} (initial = {mult.get(kind, float('nan')):g} × maintenance)"
+    return f"account type {kind} (initial = {mult.get(kind, float('nan')):.2f} × maintenance)"
