@@ -10,6 +10,7 @@ import streamlit as st
 from ui import cached
 from ui.state import SOURCES, digest
 from ui.widgets import assumed, sourced
+from xmsim.arrangement.results import SAVINGS_BASIS_LABELS
 from xmsim.marketdata.defaults import DEFAULT_ASOF, default_market
 from xmsim.marketdata.history import HistoryFormatError
 from xmsim.upload.loader import SAMPLES, TEMPLATE_CSV, sample_paths
@@ -100,7 +101,8 @@ def _arrangement() -> None:
         "Savings basis",
         ("sum_of_legs", "own_leg"),
         key="basis",
-        help="sum_of_legs: 1 − combined / (FICC leg + CME leg). own_leg: the literal "
+        format_func=SAVINGS_BASIS_LABELS.get,
+        help="Sum of legs: 1 − combined / (FICC leg + CME leg). Own leg: the literal "
         "FAQ reading, 1 − combined / own leg.",
     )
     assumed("the public text is ambiguous; sum of legs is the default.", sb)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from xmsim.arrangement.crossmargin import ArrangementResult
 from xmsim.arrangement.pots import reading_text
+from xmsim.arrangement.results import SAVINGS_BASIS_LABELS
 from xmsim.arrangement.summary import SUMMARY_LABELS, no_saving_reason, summary, weighted_mean
 
 MODEL_NAMES = {"var": "VaR", "span": "SPAN"}
@@ -313,7 +314,7 @@ def views_frame(result: ArrangementResult) -> pd.DataFrame:
         "Standalone (sum of legs)",
         "Combined portfolio",
         "Offset credit",
-        f"Savings base ({result.settings.savings_basis})",
+        f"Savings base ({SAVINGS_BASIS_LABELS[result.settings.savings_basis]})",
         "Savings %",
     ]
     return pd.DataFrame(cols, index=pd.Index(index, name=""))
