@@ -18,6 +18,7 @@ from ui.state import digest, stored
 from xmsim.arrangement.models import span_mapping_notes
 from xmsim.engines.span.params_io import load_span_params
 from xmsim.marketdata.defaults import default_market
+from xmsim.portfolio import Portfolio
 from xmsim.report.tables import POOLED_OPTION
 from xmsim.simulate import resolve_span_params
 from xmsim.upload.loader import TEMPLATE_CSV, LoadResult, portfolio_to_frame, sample_paths
@@ -72,6 +73,8 @@ class Context:
                 return None, "upload:none"
             name, data = c.upload
             return cached.load("bytes", data, name, asof), f"upload:{digest(data)}"
+        if c.src == "Build by hand":  # an empty book: the Portfolio page's grid fills it
+            return LoadResult(Portfolio()), "hand"
         if c.src == "Paste text":
             if not c.pasted.strip():
                 return None, "paste:none"
@@ -119,6 +122,10 @@ class Context:
         """The margined ``Portfolio`` (at least one position)."""
         portfolio = self.final.portfolio
         if len(portfolio) == 0:
+            if self.source_key == "hand" and self.grid_edits is None:
+                raise NotReady(
+                    "Building by hand: add positions in the grid on the Portfolio page.", "info"
+                )
             raise NotReady(
                 "No valid positions to margin: see the Portfolio page for the errors and fixes."
             )
@@ -129,6 +136,34 @@ class Context:
         """The portfolio as plain values: (upload-format CSV, row numbers)."""
         p = self.portfolio
         return portfolio_to_frame(p).to_csv(index=False), tuple(x.row for x in p)
+
+    @cached_property
+    def fingerprint(self) -> str | None:
+        """The margined portfolio in 16 hex digits (None before there is one): what the
+        optimiser's hedge and the what-if trades are bound to."""
+        try:
+            csv, rows = self.pkey
+        except NotReady:
+            return None
+        return digest(csv + repr(rows))
+
+    def peek_fingerprint(self) -> str | None:
+        """:attr:`fingerprint` before the page runs, without keeping the portfolio computed:
+        the Portfolio page stores this run's grid edits first, then margins them."""
+        fingerprint = self.fingerprint
+        for name in ("fingerprint", "pkey", "portfolio", "final"):
+            self.__dict__.pop(name, None)
+        return fingerprint
+
+    def share_text(self) -> str | None:
+        """The portfolio a share link must carry (its CSV): None for an unedited sample,
+        which the link names instead, or when there is no portfolio yet."""
+        if self.choices.src == "Sample" and self.grid_edits is None:
+            return None
+        try:
+            return self.pkey[0]
+        except NotReady:
+            return None
 
     @cached_property
     def base_span(self):

@@ -22,6 +22,12 @@ def sourced(text: str, where=st) -> None:
     where.caption(f":blue-badge[SRC] {text}")
 
 
+def metric_delta(text: str | None) -> str | None:
+    """A signed change for ``st.metric``'s delta: Streamlit reads the direction of its arrow
+    from a leading ASCII "-", so the typographic minus of the tables is swapped for it."""
+    return None if text is None else text.replace("−", "-", 1)
+
+
 def usd_columns(columns) -> dict:
     """Dollar number formats for the named columns."""
     return {c: st.column_config.NumberColumn(c, format="dollar") for c in columns}
@@ -55,6 +61,8 @@ GRID_COLUMNS = {
 def grid_frame(loaded: LoadResult) -> pd.DataFrame:
     """The upload-format frame with real dates, ready for the grid's date pickers."""
     frame = portfolio_to_frame(loaded.portfolio)
+    for col in ("quantity", "coupon", "price"):  # numbers even when the grid starts empty
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
     for col in ("maturity", "issue_date", "end_date", "expiry"):
         frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.date
     return frame
