@@ -8,8 +8,6 @@ two flavours: numeric (exports, sorting) and formatted text (``display_*``, for 
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,62 +16,20 @@ from xmsim.arrangement.crossmargin import ArrangementResult
 from xmsim.arrangement.pots import reading_text
 from xmsim.arrangement.results import SAVINGS_BASIS_LABELS
 from xmsim.arrangement.summary import SUMMARY_LABELS, no_saving_reason, summary, weighted_mean
+from xmsim.report.assumptions import account_type_text, assumptions_frame  # noqa: F401
+from xmsim.report.formats import (  # noqa: F401  (re-exported: the formatting helpers)
+    PCT_KEYS,
+    fmt_pct,
+    fmt_usd,
+    fmt_usd_compact,
+    fmt_value,
+    parse_display_number,
+)
 
 MODEL_NAMES = {"var": "VaR", "span": "SPAN"}
 
-PCT_KEYS = ("savings_ficc_model", "savings_cme_model", "applied")
 POOLED_OPTION = "All accounts pooled"
 """The account pickers' name for the pooled view (:data:`xmsim.simulate.POOLED`)."""
-
-
-# ------------------------------------------------------------------------------ formatting
-
-
-def fmt_usd(value: float) -> str:
-    """``$1,234,567`` (whole dollars; ``-$5`` for negatives)."""
-    return f"-${-value:,.0f}" if round(value) < 0 else f"${value:,.0f}"
-
-
-_COMPACT_UNITS = ((1e3, "k"), (1e6, "m"), (1e9, "bn"), (1e12, "tn"))
-
-
-def fmt_usd_compact(value: float) -> str:
-    """Dollars in three significant figures for cards: ``$27.3m``, ``$2.99m``, ``$745k``,
-    ``$1.50bn``; under $1,000 whole dollars (``$950``); ``-$158k`` for negatives; ``n/a`` when
-    not finite. A figure that rounds to 1,000 of a unit moves up (``$999,999`` -> ``$1.00m``).
-    The exact figure is :func:`fmt_usd`."""
-    if not math.isfinite(value):
-        return "n/a"
-    sign, a = ("-" if round(value) < 0 else ""), abs(value)
-    if round(a) < 1000:
-        return f"{sign}${a:,.0f}"
-    for unit, suffix in _COMPACT_UNITS:
-        x = float(f"{a / unit:.3g}")  # three significant figures
-        if x < 1000 or suffix == _COMPACT_UNITS[-1][1]:
-            digits = 2 if x < 10 else 1 if x < 100 else 0
-            return f"{sign}${x:,.{digits}f}{suffix}"
-    raise AssertionError("unreachable")
-
-
-def fmt_pct(value: float) -> str:
-    """``43.26%`` from a fraction."""
-    return f"{value:.2%}"
-
-
-def fmt_value(key: str, value: float) -> str:
-    """Format a :data:`SUMMARY_LABELS` value: percent for fractions, dollars otherwise."""
-    return fmt_pct(value) if key in PCT_KEYS else fmt_usd(value)
-
-
-def parse_display_number(text: str) -> float:
-    """Inverse of :func:`fmt_usd` / :func:`fmt_pct` (fractions for ``%``)."""
-    t = text.strip().replace(",", "").replace("$", "").replace("−", "-")
-    if t.endswith("%"):
-        return float(t[:-1]) / 100.0
-    return float(t)
-
-
-# ------------------------------------------------------------------------------ numbers
 
 
 HEADLINE_KEYS = (
@@ -377,108 +333,3 @@ def compare_display(frame: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out).set_index("")
-
-
-def assumptions_frame(
-    model_settings: Mapping,
-    history: str,
-    curve: str,
-    synthetic: bool,
-    arrangement: str,
-    cap: float,
-    savings_basis: str,
-) -> pd.DataFrame:
-    """Every setting with its value and status (SRC public fact, ASSUMED default, USER change)."""
-    ms = model_settings
-    src_or_user = lambda same: "SRC" if same else "USER"  # noqa: E731
-    span_label = str(ms.get("span_params", ""))
-    span_status = (
-        "ASSUMED"
-        if "illustrative" in span_label.lower()
-        else "CALIBRATED"
-        if span_label.startswith("calibrated")
-        else "USER"
-    )
-    rows = [
-        (
-            "Arrangement",
-            arrangement,
-            "SRC",
-            "FAQ Q6: house = one combined portfolio; customer = each account its own",
-        ),
-        ("Cap on the applied percentage", f"{cap:.0%}", src_or_user(cap == 0.8), "FAQ Q6"),
-        ("Lower of the two, do no harm", "on", "SRC", "FAQ Q6"),
-        ("Savings basis", savings_basis, "ASSUMED", "METHODOLOGY §1: the FAQ is ambiguous"),
-        (
-            "VaR confidence",
-            f"{ms.get('var_confidence', 0.99):.1%}",
-            src_or_user(ms.get("var_confidence") == 0.99),
-            "DTCC FICC market-risk page",
-        ),
-        (
-            "VaR horizon",
-            f"{ms.get('var_horizon_days')} business days",
-            src_or_user(ms.get("var_horizon_days") == 3),
-            "DTCC FICC market-risk page",
-        ),
-        ("VaR look-back", f"{ms.get('var_lookback_years')} years", "ASSUMED", "METHODOLOGY §5"),
-        (
-            "VaR stressed window",
-            "on" if ms.get("var_stress") else "off",
-            "ASSUMED",
-            "most volatile 250 days of the history",
-        ),
-        ("VaR revaluation", str(ms.get("var_mode")), "ASSUMED", "full revaluation by default"),
-        (
-            "VaR SOFR / fed funds–Treasury basis",
-            f"volatility scale {ms.get('var_basis_vol_scale', 1.0):g}",
-            "ASSUMED",
-            "METHODOLOGY §5: overnight rate − Treasury 1M; synthetic unless SOFR/EFFR loaded",
-        ),
-        (
-            "VaR floor / add-on",
-            f"{ms.get('var_floor_pct', 0)}% / {ms.get('var_addon_pct', 0)}%",
-            "ASSUMED",
-            "% of gross position size (face; futures: contract notional); placeholders, off",
-        ),
-        (
-            "SPAN parameters",
-            span_label,
-            span_status,
-            "illustrative, not official CME levels" if span_status == "ASSUMED" else span_label,
-        ),
-        (
-            "SPAN requirement shown",
-            f"{ms.get('span_shown')}; {account_type_text(ms)}",
-            "SRC",
-            "CME Clearing Advisories 08-380, 23-376",
-        ),
-        (
-            "Yield history",
-            history,
-            "ASSUMED" if synthetic else "USER",
-            "synthetic, calibrated to 1990–2024 — not observed data" if synthetic else "loaded",
-        ),
-        ("Valuation curve", curve, "SRC", "see label"),
-        ("Futures CTD", "proxy: shortest deliverable at par yield", "ASSUMED", "METHODOLOGY §4"),
-        ("Cash Treasuries in SPAN", "DV01-equivalent futures buckets", "ASSUMED", "METHODOLOGY §6"),
-    ]
-    return pd.DataFrame(rows, columns=["setting", "value", "status", "source / note"])
-
-
-def account_type_text(ms: dict) -> str:
-    """The CME account types of a run's ``model_settings``, e.g. ``account type auto: member
-    for house portfolios, non-HRP for customer accounts (initial = 1 × / 1 × maintenance)``."""
-    kind, mult = ms.get("span_account_type"), ms.get("span_initial_multipliers") or {}
-    if kind == "auto":
-        m, c = mult.get("member"), mult.get("non-HRP")
-        each = (
-            f"{m:.2f} × maintenance for both"
-            if m == c
-            else f"{m:.2f} × maintenance (member), {c:.2f} × (non-HRP)"
-        )
-        return (
-            "account type auto: member for house portfolios, non-HRP for customer accounts "
-            f"(initial = {each})"
-        )
-    return f"account type {kind} (initial = {mult.get(kind, float('nan')):.2f} × maintenance)"
