@@ -10,26 +10,25 @@ accepted range, never a traceback. A share link carries a small uploaded or edit
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import datetime as dt
 import hashlib
 import math
-import zlib
 from typing import Any
 
 import streamlit as st
 
 from xmsim import config
 from xmsim.marketdata.defaults import DEFAULT_ASOF, default_market
+from xmsim.upload.links import (  # noqa: F401  (re-exported)
+    MAX_BOOK_BYTES,
+    MAX_BOOK_CHARS,
+    decode_book,
+    encode_book,
+)
 from xmsim.upload.loader import sample_paths
 
 SOURCES = ("Sample", "Upload file", "Paste text", "Build by hand")
-MAX_BOOK_CHARS = 4000
-"""Longest ``book=`` value a share link carries (compressed, base64url) [characters]."""
-MAX_BOOK_BYTES = 1_000_000
-"""Largest portfolio text a ``book=`` value may expand to [bytes]."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,32 +258,6 @@ def show_url_warnings() -> None:
 
 
 # ------------------------------------------------------------------------------ share links
-
-
-def encode_book(text: str) -> str:
-    """A portfolio's CSV text as a URL value: zlib (level 9) then base64url without padding."""
-    raw = zlib.compress(text.encode("utf-8"), 9)
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def decode_book(value: str) -> tuple[str, str | None]:
-    """The portfolio text of a ``book=`` value: (text, None) or ("", the problem)."""
-    value = value.strip()
-    if not value:
-        return "", "empty"
-    if len(value) > MAX_BOOK_CHARS:
-        return "", f"{len(value):,} characters; a link carries at most {MAX_BOOK_CHARS:,}"
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        inflate = zlib.decompressobj()
-        data = inflate.decompress(raw, MAX_BOOK_BYTES)
-        if inflate.unconsumed_tail:
-            return "", f"expands beyond {MAX_BOOK_BYTES:,} bytes"
-        if not inflate.eof:
-            return "", "truncated: the link was cut"
-        return data.decode("utf-8"), None
-    except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError) as exc:
-        return "", f"not a portfolio link ({type(exc).__name__})"
 
 
 def book_link(text: str | None) -> tuple[str | None, str | None]:
