@@ -18,20 +18,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xmsim.arrangement.crossmargin import LEG_CME, LEG_FICC, ArrangementResult, assign_legs
-from xmsim.market import YieldHistory
+from xmsim.arrangement.crossmargin import (
+    LEG_CME,
+    LEG_FICC,
+    ArrangementResult,
+    IneligibleRow,
+    account_results,
+    assign_legs,
+)
+from xmsim.arrangement.models import SpanModel
+from xmsim.arrangement.netted import (
+    InstrumentBlock,
+    instrument_key,
+    span_leg_margins,
+    unit_position,
+    var_leg_margins,
+)
+from xmsim.arrangement.pots import form_pots
+from xmsim.config import RunConfig, resolve_span_params
+from xmsim.engines.span.params_io import SpanParams, default_span_params
+from xmsim.engines.var.engine import VarEngine
+from xmsim.engines.var.scenarios import build_scenarios, most_volatile_windows
+from xmsim.market import BasisHistory, Market, YieldHistory
 from xmsim.marketdata.defaults import market_from_history
 from xmsim.portfolio import Portfolio
-from xmsim.pricing.curve import N_NODES, discount_nodes
-from xmsim.pricing.risk import PricingBook
-from xmsim.simulate import RunConfig, Simulator, resolve_span_params
+from xmsim.pricing.curve import N_NODES, discount_nodes_upto
+from xmsim.pricing.risk import PricingBook, build_book
 from xmsim.timeline.redate import REDATING_RULE, Redater
 from xmsim.units import DAYS_PER_YEAR
 
 EVERY = ("day", "week", "month")
-BLOCK_DATES = 2
-"""Dates per block: one stacked scenario matrix of 2 × ~2,800 curves (≈ 17 MB of DFs;
-larger blocks measured slower: the temporaries leave the cache)."""
+BLOCK_DATES = 64
+"""Dates whose most volatile windows are searched together (one rolling sum)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +135,18 @@ class HistoryRunner:
     """A portfolio stated on ``book_date`` run over a history's dates with one configuration.
 
     ``span_choice`` names the SPAN parameter set (``default``, ``calibrated`` or a file) the way
-    ``run`` resolves it on each date; ``config.span_params`` is used when it is None.
+    ``run`` resolves it on each date; ``config.span_params`` is used when it is None. ``basis``
+    is the SOFR / fed funds basis on the history's dates (None: none, as
+    :func:`market_from_history`).
+
+    What is done once, not per date: the positions are deduplicated into unique instruments
+    (same terms, any size or account: :func:`xmsim.arrangement.netted.instrument_key`), the
+    combined portfolios are formed, and the most volatile window of every as-of is found from
+    one rolling sum. Per date: the instruments are re-dated and priced once at unit quantity,
+    both models margin every (combined portfolio, leg) from net weights over them
+    (:mod:`xmsim.arrangement.netted`, equal to the row-by-row arrangement to 1e-9), and the
+    ~2,800 scenario curves become node DFs by :func:`discount_nodes_upto` on the nodes the book
+    reads only. Memory is one date's arrays, however long the range.
     """
 
     def __init__(
@@ -127,23 +156,48 @@ class HistoryRunner:
         config: RunConfig | None = None,
         book_date: dt.date | None = None,
         span_choice: str | None = None,
+        basis: BasisHistory | None = None,
     ) -> None:
         self.history = history
+        self.basis = basis
         self.config = config or RunConfig()
         self.book_date = book_date or history.end
         self.redater = Redater(portfolio, self.book_date)
         self.span_choice = span_choice
+        self.pots = form_pots(portfolio, self.config.arrangement.arrangement)
+        index: dict[tuple, int] = {}
+        inst = np.empty(len(portfolio), dtype=np.int64)
+        units = []
+        for i, p in enumerate(portfolio):
+            inst[i] = index.setdefault(instrument_key(p), len(index))
+            if inst[i] == len(units):
+                units.append(unit_position(p))
+        self._units = Redater(Portfolio(tuple(units)), self.book_date)
+        self._inst = inst
+        self._qty = np.array([p.quantity for p in portfolio], dtype=float)
+        self._pos_rows = tuple(p.row for p in portfolio)
+        self._ctd = {(c, e): o for c, e, o in self.config.ctd_overrides}
+        self._span = None
+        if span_choice != "calibrated":
+            self._span = self.config.span_params or default_span_params()
         self._index = {d: i for i, d in enumerate(history.dates.astype("datetime64[D]").tolist())}
+        self._df_buffer: np.ndarray | None = None  # reused scenario DFs (no fresh 8 MB a date)
 
-    def _simulator(self, day: dt.date) -> Simulator:
-        market = market_from_history(self.history, day)
-        config = self.config
-        if self.span_choice == "calibrated":  # calibrated on each date's curve, as run does
-            span = resolve_span_params(self.span_choice, market)
-            if config.span_params is not None:
-                span = dataclasses.replace(span, shown=config.span_params.shown)
-            config = dataclasses.replace(config, span_params=span)
-        return Simulator(market, config)
+    def _span_params(self, market: Market) -> SpanParams:
+        if self._span is not None:
+            return self._span
+        span = resolve_span_params("calibrated", market)  # on each date's curve, as run does
+        if self.config.span_params is not None:
+            span = dataclasses.replace(span, shown=self.config.span_params.shown)
+        return span
+
+    def _stress_starts(self, days: list[dt.date]) -> list[int | None]:
+        """The most volatile window's start row for each as-of (None: not searched)."""
+        v = self.config.var
+        if not v.stress or v.stress_window is not None:
+            return [None] * len(days)
+        upto = np.searchsorted(self.history.dates, np.array(days, dtype="datetime64[D]"), "right")
+        return [int(s) for s in most_volatile_windows(self.history, v.stress_days, upto)]
 
     def _realised_rows(self, day: dt.date) -> np.ndarray:
         """Curves at +horizon and +1 business day (NaN rows past the end), shape (2, n_tenors)."""
@@ -154,48 +208,75 @@ class HistoryRunner:
                 out[r] = self.history.yields[i + ahead]
         return out
 
-    def _block(self, days: list[dt.date]) -> Iterator[HistoryPoint]:
-        sims = [self._simulator(d) for d in days]
-        portfolios = [self.redater.at(d) for d in days]
-        books = [s.book(p) for s, p in zip(sims, portfolios, strict=True)]
-        nodes = np.unique(np.concatenate([used_nodes(b) for b in books]))
-        full = self.config.var.mode == "full"  # the sensitivity mode never reads scenario DFs
-        parts = (
-            [s.market.curve.yields + s.var_engine.scenarios.shocks for s in sims] if full else []
+    def _point(self, day: dt.date, stress_start: int | None) -> HistoryPoint:
+        config = self.config
+        market = market_from_history(self.history, day, self.basis)
+        span = self._span_params(market)
+        units = self._units.at(day)
+        book = build_book(units, market.curve, self._ctd)
+        unit_legs, unit_rows = assign_legs(units, day, book.terms)
+        legs = unit_legs[self._inst]
+        blk = InstrumentBlock(units, book, self._inst, self._qty, self.pots.index, legs,
+                              len(self.pots.names))  # fmt: skip
+        scenarios = build_scenarios(
+            self.history, day, config.var, self.basis, stress_start=stress_start
         )
-        real = [self._realised_rows(d) for d in days]
-        sizes = [p.shape[0] for p in parts]
-        stacked = np.zeros((sum(sizes) + 2 * len(days), N_NODES))  # nodes no book reads stay 0
-        stacked[:, nodes] = discount_nodes(np.vstack([*parts, *real]), nodes)  # one call
-        ends = np.cumsum([0, *sizes])
-        real_df = stacked[ends[-1] :].reshape(len(days), 2, -1)
-        for j, day in enumerate(days):
-            if full:
-                sims[j].var_engine.use_scenario_df(stacked[ends[j] : ends[j + 1]])
-            yield self._point(sims[j], day, portfolios[j], books[j], real_df[j])
-
-    def _point(
-        self, sim: Simulator, day: dt.date, portfolio: Portfolio, book: PricingBook, real_df
-    ) -> HistoryPoint:
-        result = sim.arrangement(portfolio, book)
-        legs, _ = assign_legs(portfolio, day, book.terms)
-        eligible = np.flatnonzero((legs == LEG_FICC) | (legs == LEG_CME))
-        ok = np.isfinite(real_df[:, 0])
-        pnl = np.full(2, np.nan)
-        if ok.any():
-            pnl[ok] = book.take(eligible).portfolio_pnl(real_df[ok])
+        engine = VarEngine(market, config.var, scenarios)
+        nodes = used_nodes(book)
+        compact = compact_book(book, nodes)
+        var_blk = blk
+        if config.var.mode == "full":  # the sensitivity mode never reads scenario DFs
+            curves = market.curve.yields + scenarios.shocks
+            if self._df_buffer is None or self._df_buffer.shape[1] < curves.shape[0]:
+                self._df_buffer = np.empty((N_NODES, curves.shape[0] + 64))
+            engine.use_scenario_df(node_dfs(curves, nodes, self._df_buffer))
+            var_blk = dataclasses.replace(blk, book=compact)
+        margins = {
+            "var": var_leg_margins(engine, var_blk),
+            "span": span_leg_margins(SpanModel(span, market.curve), blk),
+        }
+        inel: dict[int, tuple[IneligibleRow, ...]] = {}
+        for i, (k, a) in enumerate(zip(self._inst, self.pots.index, strict=True)):
+            u = unit_rows[k]
+            if u is not None:
+                row = IneligibleRow(self._pos_rows[i], u.description, u.home_ccp, u.reason)
+                inel[int(a)] = (*inel.get(int(a), ()), row)
+        arr = config.arrangement
+        accounts = account_results(self.pots.names, self.pots.kinds, margins, inel, arr,
+                                   config.ficc_model, config.cme_model)  # fmt: skip
+        result = ArrangementResult(
+            asof=day, settings=arr, ficc_model=config.ficc_model, cme_model=config.cme_model,
+            history=scenarios.description, accounts=accounts,
+            model_settings=config.settings_dict(span), reading=self.pots.reading(),
+        )  # fmt: skip
+        pnl = self._realised_pnl(day, compact, nodes, legs)
         return HistoryPoint(
             result=result,
-            var_margin_usd=float(sum(a.var.combined for a in result.accounts)),
-            span_margin_usd=float(sum(a.span.combined for a in result.accounts)),
+            var_margin_usd=float(sum(a.var.combined for a in accounts)),
+            span_margin_usd=float(sum(a.span.combined for a in accounts)),
             var_pnl_usd=float(pnl[0]),
             span_pnl_usd=float(pnl[1]),
         )
 
+    def _realised_pnl(self, day, compact: PricingBook, nodes, legs) -> np.ndarray:
+        """The eligible book's P&L from ``day`` to +horizon and +1 business day [USD], shape
+        (2,) (NaN past the history's end)."""
+        real = self._realised_rows(day)
+        ok = np.isfinite(real[:, 0])
+        pnl = np.full(2, np.nan)
+        eligible = np.flatnonzero((legs == LEG_FICC) | (legs == LEG_CME))
+        if ok.any():
+            unit = compact.pnl(node_dfs(real[ok], nodes))  # (n_ok, n_instruments)
+            pnl[ok] = unit[:, self._inst[eligible]] @ self._qty[eligible]
+        return pnl
+
     def iter_points(self, days: list[dt.date], block: int = BLOCK_DATES) -> Iterator[HistoryPoint]:
-        """The points of ``days`` in order, computed ``block`` dates at a time."""
+        """The points of ``days`` in order (the stress-window search ``block`` dates at a
+        time; every other array lives for one date)."""
         for k in range(0, len(days), block):
-            yield from self._block(days[k : k + block])
+            chunk = days[k : k + block]
+            for day, start in zip(chunk, self._stress_starts(chunk), strict=True):
+                yield self._point(day, start)
 
     def run(
         self,
@@ -221,6 +302,32 @@ class HistoryRunner:
         )  # fmt: skip
 
 
+def compact_book(book: PricingBook, nodes: np.ndarray) -> PricingBook:
+    """``book`` reading only the DF nodes ``nodes`` (ascending, :func:`used_nodes`): its
+    weights on those columns, its denominators' node indices remapped (a denominator reads
+    nodes i and i + 1, both in ``nodes`` and so adjacent there too)."""
+    return dataclasses.replace(
+        book,
+        numer=book.numer[:, nodes],
+        den_idx=np.searchsorted(nodes, book.den_idx),
+        base_df=book.base_df[nodes],
+    )
+
+
+def node_dfs(curves: np.ndarray, nodes: np.ndarray, buffer: np.ndarray | None = None):
+    """DFs of par ``curves`` (n_curves, n_tenors) at the nodes ``nodes`` (ascending), shape
+    (n_curves, len(nodes)) (:func:`discount_nodes_upto` up to the last one), written into
+    ``buffer`` (C-ordered, at least (N_NODES, n_curves)) when given and all nodes up to the
+    last are read."""
+    n = int(nodes[-1]) + 1
+    if nodes.size < n:
+        return discount_nodes_upto(curves, n)[:, nodes]
+    out = None if buffer is None or buffer.shape[1] < curves.shape[0] else buffer
+    if out is not None:
+        out = out[:n, : curves.shape[0]].T
+    return discount_nodes_upto(curves, n, out=out)
+
+
 def run_history(
     portfolio: Portfolio,
     history: YieldHistory,
@@ -230,7 +337,8 @@ def run_history(
     config: RunConfig | None = None,
     book_date: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    basis: BasisHistory | None = None,
 ) -> HistoryRun:
     """One-shot :class:`HistoryRunner` run (the library's history entry point)."""
-    runner = HistoryRunner(portfolio, history, config, book_date)
+    runner = HistoryRunner(portfolio, history, config, book_date, basis=basis)
     return runner.run(start, end, every, progress=progress)
