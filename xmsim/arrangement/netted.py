@@ -213,10 +213,22 @@ def var_leg_margins(engine: VarEngine, blk: InstrumentBlock) -> LegMargins:
 def span_leg_margins(model: SpanModel, blk: InstrumentBlock) -> LegMargins:
     """SPAN margins per account of each leg and of the combined portfolio [USD] on the net
     quantity of every instrument per (account, leg)."""
+    net = span_leg_book(model, blk)
+    if net is None:
+        return _leg_margins(lambda *legs: np.zeros(blk.n_accounts))
+    book, names = net
+    margin_usd = span_margin_batch(book, model.params).margin_usd
+    return span_group_margins(names, margin_usd, blk.n_accounts)
+
+
+def span_leg_book(model: SpanModel, blk: InstrumentBlock) -> tuple[SpanBook, np.ndarray] | None:
+    """The SPAN book of every (account, leg) and combined portfolio of ``blk`` as accounts of
+    one batch, and the group id of each of its accounts (``account * N_LEGS + leg``, combined
+    portfolios ``n_accounts * N_LEGS + account``); None when no position is in a leg."""
     keep = np.flatnonzero(blk.leg >= 0)
     n_acc = blk.n_accounts
     if keep.size == 0:
-        return _leg_margins(lambda *legs: np.zeros(n_acc))
+        return None
     used = np.unique(blk.inst[keep])  # instruments SPAN sees, rows of the unit SPAN book
     dv01 = position_risk(blk.book.take(used), model.curve).dv01_usd
     unit = model.book(Portfolio(tuple(blk.instruments.positions[i] for i in used)), dv01)
@@ -238,8 +250,14 @@ def span_leg_margins(model: SpanModel, blk: InstrumentBlock) -> LegMargins:
         accounts=tuple(str(n) for n in names), contract_dv01=unit.contract_dv01,
         labels=tuple(unit.labels[i] for i in r),
     )  # fmt: skip
+    return book, names
+
+
+def span_group_margins(names: np.ndarray, margin_usd: np.ndarray, n_acc: int) -> LegMargins:
+    """:class:`LegMargins` of a block of ``n_acc`` accounts from the SPAN margins [USD] of its
+    groups ``names`` (:func:`span_leg_book`), shape (len(names),) each."""
     margin = np.zeros(n_acc * N_LEGS + n_acc)
-    margin[names] = span_margin_batch(book, model.params).margin_usd
+    margin[names] = margin_usd
     per_leg = margin[: n_acc * N_LEGS].reshape(n_acc, N_LEGS)
     combined = margin[n_acc * N_LEGS :]
     return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]])
@@ -253,4 +271,5 @@ def _leg_margins(margin) -> LegMargins:
     )  # fmt: skip
 
 
-__all__ = ["InstrumentBlock", "instrument_block", "span_leg_margins", "var_leg_margins"]
+__all__ = ["InstrumentBlock", "instrument_block", "span_group_margins", "span_leg_book",
+           "span_leg_margins", "var_leg_margins"]  # fmt: skip

@@ -23,6 +23,7 @@ from xmsim.arrangement.crossmargin import (
     LEG_FICC,
     ArrangementResult,
     IneligibleRow,
+    LegMargins,
     account_results,
     assign_legs,
 )
@@ -30,12 +31,14 @@ from xmsim.arrangement.models import SpanModel
 from xmsim.arrangement.netted import (
     InstrumentBlock,
     instrument_key,
-    span_leg_margins,
+    span_group_margins,
+    span_leg_book,
     unit_position,
     var_leg_margins,
 )
 from xmsim.arrangement.pots import form_pots
 from xmsim.config import RunConfig, resolve_span_params
+from xmsim.engines.span.margin import SpanBook, concat_books, span_margin_batch
 from xmsim.engines.span.params_io import SpanParams, default_span_params
 from xmsim.engines.var.engine import VarEngine
 from xmsim.engines.var.scenarios import build_scenarios, most_volatile_windows
@@ -48,8 +51,8 @@ from xmsim.timeline.redate import REDATING_RULE, Redater
 from xmsim.units import DAYS_PER_YEAR
 
 EVERY = ("day", "week", "month")
-BLOCK_DATES = 64
-"""Dates whose most volatile windows are searched together (one rolling sum)."""
+BLOCK_DATES = 32
+"""Dates computed together: one rolling sum for their stress windows, one SPAN batch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,19 @@ def history_dates(history: YieldHistory, start: dt.date, end: dt.date, every: st
             if nxt is None or key(nxt) != key(x)]  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """One date of a block before its SPAN margins: what :meth:`HistoryRunner._finish` needs."""
+
+    day: dt.date
+    span: SpanParams
+    var: LegMargins
+    span_book: tuple[SpanBook, np.ndarray] | None
+    unit_rows: tuple
+    history: str
+    pnl: np.ndarray
+
+
 class HistoryRunner:
     """A portfolio stated on ``book_date`` run over a history's dates with one configuration.
 
@@ -208,7 +224,9 @@ class HistoryRunner:
                 out[r] = self.history.yields[i + ahead]
         return out
 
-    def _point(self, day: dt.date, stress_start: int | None) -> HistoryPoint:
+    def _prepare(self, day: dt.date, stress_start: int | None) -> _Pending:
+        """Everything of ``day`` but its SPAN margins: the VaR model's leg margins, the
+        realised P&L and the date's SPAN book (margined with its block's other dates)."""
         config = self.config
         market = market_from_history(self.history, day, self.basis)
         span = self._span_params(market)
@@ -231,32 +249,61 @@ class HistoryRunner:
                 self._df_buffer = np.empty((N_NODES, curves.shape[0] + 64))
             engine.use_scenario_df(node_dfs(curves, nodes, self._df_buffer))
             var_blk = dataclasses.replace(blk, book=compact)
-        margins = {
-            "var": var_leg_margins(engine, var_blk),
-            "span": span_leg_margins(SpanModel(span, market.curve), blk),
-        }
+        return _Pending(
+            day=day,
+            span=span,
+            var=var_leg_margins(engine, var_blk),
+            span_book=span_leg_book(SpanModel(span, market.curve), blk),
+            unit_rows=unit_rows,
+            history=scenarios.description,
+            pnl=self._realised_pnl(day, compact, nodes, legs),
+        )
+
+    def _finish(self, p: _Pending, span_margins: LegMargins) -> HistoryPoint:
+        """The date's point from its pending part and its SPAN leg margins."""
+        config = self.config
         inel: dict[int, tuple[IneligibleRow, ...]] = {}
         for i, (k, a) in enumerate(zip(self._inst, self.pots.index, strict=True)):
-            u = unit_rows[k]
+            u = p.unit_rows[k]
             if u is not None:
                 row = IneligibleRow(self._pos_rows[i], u.description, u.home_ccp, u.reason)
                 inel[int(a)] = (*inel.get(int(a), ()), row)
         arr = config.arrangement
+        margins = {"var": p.var, "span": span_margins}
         accounts = account_results(self.pots.names, self.pots.kinds, margins, inel, arr,
                                    config.ficc_model, config.cme_model)  # fmt: skip
         result = ArrangementResult(
-            asof=day, settings=arr, ficc_model=config.ficc_model, cme_model=config.cme_model,
-            history=scenarios.description, accounts=accounts,
-            model_settings=config.settings_dict(span), reading=self.pots.reading(),
+            asof=p.day, settings=arr, ficc_model=config.ficc_model, cme_model=config.cme_model,
+            history=p.history, accounts=accounts, model_settings=config.settings_dict(p.span),
+            reading=self.pots.reading(),
         )  # fmt: skip
-        pnl = self._realised_pnl(day, compact, nodes, legs)
         return HistoryPoint(
             result=result,
             var_margin_usd=float(sum(a.var.combined for a in accounts)),
             span_margin_usd=float(sum(a.span.combined for a in accounts)),
-            var_pnl_usd=float(pnl[0]),
-            span_pnl_usd=float(pnl[1]),
+            var_pnl_usd=float(p.pnl[0]),
+            span_pnl_usd=float(p.pnl[1]),
         )
+
+    def _span_margins(self, pending: list[_Pending]) -> list[LegMargins]:
+        """SPAN leg margins of every pending date: one batch for all the dates sharing a
+        parameter set (each date's portfolios are accounts of it, with the date's DV01s)."""
+        n_acc = len(self.pots.names)
+        out: list[LegMargins | None] = [None] * len(pending)
+        for span in {id(p.span): p.span for p in pending}.values():
+            idx = [i for i, p in enumerate(pending) if p.span is span]
+            held = [i for i in idx if pending[i].span_book is not None]
+            for i in set(idx) - set(held):
+                out[i] = span_group_margins(np.zeros(0, np.int64), np.zeros(0), n_acc)
+            if not held:
+                continue
+            books = [pending[i].span_book[0] for i in held]
+            margin = span_margin_batch(concat_books(books), span).margin_usd
+            ends = np.cumsum([0, *(len(b.accounts) for b in books)])
+            for k, i in enumerate(held):
+                names = pending[i].span_book[1]
+                out[i] = span_group_margins(names, margin[ends[k] : ends[k + 1]], n_acc)
+        return out
 
     def _realised_pnl(self, day, compact: PricingBook, nodes, legs) -> np.ndarray:
         """The eligible book's P&L from ``day`` to +horizon and +1 business day [USD], shape
@@ -271,12 +318,15 @@ class HistoryRunner:
         return pnl
 
     def iter_points(self, days: list[dt.date], block: int = BLOCK_DATES) -> Iterator[HistoryPoint]:
-        """The points of ``days`` in order (the stress-window search ``block`` dates at a
-        time; every other array lives for one date)."""
+        """The points of ``days`` in order, ``block`` dates at a time: their stress windows
+        from one rolling sum and their SPAN margins from one batch; the pricing arrays live for
+        one date, only each date's small SPAN book waits for its block."""
         for k in range(0, len(days), block):
             chunk = days[k : k + block]
-            for day, start in zip(chunk, self._stress_starts(chunk), strict=True):
-                yield self._point(day, start)
+            starts = self._stress_starts(chunk)
+            pending = [self._prepare(d, s) for d, s in zip(chunk, starts, strict=True)]
+            for p, span in zip(pending, self._span_margins(pending), strict=True):
+                yield self._finish(p, span)
 
     def run(
         self,
@@ -316,16 +366,14 @@ def compact_book(book: PricingBook, nodes: np.ndarray) -> PricingBook:
 
 def node_dfs(curves: np.ndarray, nodes: np.ndarray, buffer: np.ndarray | None = None):
     """DFs of par ``curves`` (n_curves, n_tenors) at the nodes ``nodes`` (ascending), shape
-    (n_curves, len(nodes)) (:func:`discount_nodes_upto` up to the last one), written into
-    ``buffer`` (C-ordered, at least (N_NODES, n_curves)) when given and all nodes up to the
-    last are read."""
+    (n_curves, len(nodes)): :func:`discount_nodes_upto` up to the last one, written into
+    ``buffer`` (C-ordered, at least (N_NODES, n_curves)) when given, then the columns read."""
     n = int(nodes[-1]) + 1
-    if nodes.size < n:
-        return discount_nodes_upto(curves, n)[:, nodes]
-    out = None if buffer is None or buffer.shape[1] < curves.shape[0] else buffer
-    if out is not None:
-        out = out[:n, : curves.shape[0]].T
-    return discount_nodes_upto(curves, n, out=out)
+    out = None
+    if buffer is not None and buffer.shape[1] >= curves.shape[0]:
+        out = buffer[:n, : curves.shape[0]].T
+    df = discount_nodes_upto(curves, n, out=out)
+    return df if nodes.size == n else df[:, nodes]
 
 
 def run_history(
