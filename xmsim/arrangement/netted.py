@@ -221,16 +221,23 @@ def span_leg_margins(model: SpanModel, blk: InstrumentBlock) -> LegMargins:
     return span_group_margins(names, margin_usd, blk.n_accounts)
 
 
-def span_leg_book(model: SpanModel, blk: InstrumentBlock) -> tuple[SpanBook, np.ndarray] | None:
+def span_leg_book(
+    model: SpanModel, blk: InstrumentBlock, unit_dv01: np.ndarray | None = None
+) -> tuple[SpanBook, np.ndarray] | None:
     """The SPAN book of every (account, leg) and combined portfolio of ``blk`` as accounts of
     one batch, and the group id of each of its accounts (``account * N_LEGS + leg``, combined
-    portfolios ``n_accounts * N_LEGS + account``); None when no position is in a leg."""
+    portfolios ``n_accounts * N_LEGS + account``); None when no position is in a leg.
+    ``unit_dv01``: each instrument's DV01 [USD per bp], shape (n_instruments,), when the caller
+    has it (:func:`position_risk` of ``blk.book``)."""
     keep = np.flatnonzero(blk.leg >= 0)
     n_acc = blk.n_accounts
     if keep.size == 0:
         return None
     used = np.unique(blk.inst[keep])  # instruments SPAN sees, rows of the unit SPAN book
-    dv01 = position_risk(blk.book.take(used), model.curve).dv01_usd
+    if unit_dv01 is None:
+        dv01 = position_risk(blk.book.take(used), model.curve).dv01_usd
+    else:
+        dv01 = np.asarray(unit_dv01)[used]
     unit = model.book(Portfolio(tuple(blk.instruments.positions[i] for i in used)), dv01)
     row_of = np.full(len(blk.instruments), -1, dtype=np.int64)
     row_of[used] = np.arange(used.size)

@@ -28,7 +28,7 @@ from xmsim.arrangement.crossmargin import (
     account_results,
     assign_legs,
 )
-from xmsim.arrangement.models import SpanModel
+from xmsim.arrangement.models import SpanModel, front_contracts, treasury_codes
 from xmsim.arrangement.netted import (
     InstrumentBlock,
     instrument_key,
@@ -39,6 +39,7 @@ from xmsim.arrangement.netted import (
 )
 from xmsim.arrangement.pots import form_pots
 from xmsim.config import RunConfig, resolve_span_params
+from xmsim.engines.span._equiv import split_weights
 from xmsim.engines.span.margin import SpanBook, concat_books, span_margin_batch
 from xmsim.engines.span.params_io import SpanParams, default_span_params
 from xmsim.engines.var.engine import VarEngine
@@ -47,7 +48,7 @@ from xmsim.market import BasisHistory, Market, YieldHistory
 from xmsim.marketdata.defaults import market_from_history
 from xmsim.portfolio import Portfolio
 from xmsim.pricing.curve import N_NODES, discount_nodes_upto
-from xmsim.pricing.risk import PricingBook, build_book
+from xmsim.pricing.risk import PricingBook, build_book, position_risk
 from xmsim.timeline.redate import REDATING_RULE, Redater
 from xmsim.units import DAYS_PER_YEAR
 
@@ -199,6 +200,7 @@ class HistoryRunner:
             self._span = self.config.span_params or default_span_params()
         self._index = {d: i for i, d in enumerate(history.dates.astype("datetime64[D]").tolist())}
         self._df_buffer: np.ndarray | None = None  # reused scenario DFs (no fresh 8 MB a date)
+        self._buckets = self._span_buckets(self._units.portfolio)
 
     def _span_params(self, market: Market) -> SpanParams:
         if self._span is not None:
@@ -207,6 +209,37 @@ class HistoryRunner:
         if self.config.span_params is not None:
             span = dataclasses.replace(span, shown=self.config.span_params.shown)
         return span
+
+    def _price(self, units: Portfolio, curve, day: dt.date):
+        """The instruments' pricing book, their DV01s [USD per bp] and the SPAN buckets' front
+        contract DV01s on ``day``: one book and one risk pass for both when no CTD is
+        overridden (the fronts are priced without overrides, as :func:`bucket_dv01s` does),
+        holding the buckets SPAN can read only (:meth:`_span_buckets`); (book, None, None)
+        otherwise (the SPAN model prices its own)."""
+        if self._ctd or self._buckets is None:
+            return build_book(units, curve, self._ctd), None, None
+        n = len(units)
+        both = build_book(Portfolio(units.positions + front_contracts(self._buckets, day)), curve)
+        dv01 = position_risk(both, curve).dv01_usd
+        bucket = {c: float(d) for c, d in zip(self._buckets, dv01[n:], strict=True)}
+        return both.take(np.arange(n)), dv01[:n], bucket
+
+    def _span_buckets(self, units: Portfolio) -> tuple[str, ...] | None:
+        """The Treasury contracts whose DV01 SPAN can read for these instruments on any date:
+        those held, the two bracketing each cash instrument's maturity (constant under the
+        re-dating) and those CUSIPs map onto; None with per-date parameters (calibrated)."""
+        if self._span is None:
+            return None
+        held = {p.contract for p in units if p.is_future}
+        points = self._span.cash_points()
+        cash = [p.maturity for p in units if not p.is_future and p.maturity is not None]
+        years = np.array([(m - self.book_date).days / DAYS_PER_YEAR for m in cash])
+        if years.size and points:
+            lo, _ = split_weights(years, np.array([y for _, y in points]))
+            hi = np.minimum(lo + 1, len(points) - 1)
+            held |= {points[i][0] for i in np.concatenate([lo, hi])}
+        held |= {m.contract for m in self._span.cash_map}
+        return tuple(c for c in treasury_codes() if c in held)
 
     def _stress_starts(self, days: list[dt.date]) -> list[int | None]:
         """The most volatile window's start row for each as-of (None: not searched)."""
@@ -232,7 +265,7 @@ class HistoryRunner:
         market = market_from_history(self.history, day, self.basis)
         span = self._span_params(market)
         units = self._units.at(day)
-        book = build_book(units, market.curve, self._ctd)
+        book, unit_dv01, bucket = self._price(units, market.curve, day)
         unit_legs, unit_rows = assign_legs(units, day, book.terms)
         legs = unit_legs[self._inst]
         blk = InstrumentBlock(units, book, self._inst, self._qty, self.pots.index, legs,
@@ -254,7 +287,7 @@ class HistoryRunner:
             day=day,
             span=span,
             var=var_leg_margins(engine, var_blk),
-            span_book=span_leg_book(SpanModel(span, market.curve), blk),
+            span_book=span_leg_book(SpanModel(span, market.curve, bucket), blk, unit_dv01),
             unit_rows=unit_rows,
             history=scenarios.description,
             pnl=self._realised_pnl(day, compact, nodes, legs),
