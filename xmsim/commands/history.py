@@ -98,7 +98,9 @@ def main(args: argparse.Namespace) -> int:
         if args.portfolio_differential:
             pd_charge = PortfolioDifferential(decay=args.pd_decay)
         start, end = _range(args, market.history, sim.config.var.lookback_years)
-        runner = HistoryRunner(portfolio, market.history, sim.config, book_date, span_choice)
+        runner = HistoryRunner(
+            portfolio, market.history, sim.config, book_date, span_choice, basis=market.basis
+        )
         run = runner.run(start, end, args.every, progress=_progress)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
