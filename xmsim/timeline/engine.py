@@ -1,12 +1,21 @@
-"""The arrangement on every date of a range: one re-dated book, stacked scenario curves.
+"""The arrangement on every date of a range: one re-dated book, instruments priced once a date.
 
 Each point is exactly what ``run`` gives for the re-dated portfolio on that as-of (tested to
-1e-9): the same :class:`xmsim.simulate.Simulator` arithmetic. What the history runner adds is
-the batching: the look-back windows of a block of dates are stacked into **one** scenario
-matrix and turned into discount factors by one :func:`discount_nodes` call (the 3-day changes
-of overlapping look-backs are the same rows of one change array), the realised curves of the
-backtest ride along in the same call, and only one block of scenario DFs is alive at a time,
-so memory stays flat however long the range.
+1e-9 against :class:`xmsim.simulate.Simulator` on sampled dates, both readings). What the
+history runner does differently from looping the single-date path (the ratio is in
+``benchmarks/bench_history.py``):
+
+* once per run: positions deduplicated into unique instruments, the combined portfolios
+  formed, the most volatile window of every as-of found from one rolling sum;
+* per date: the instruments re-dated and priced once at unit quantity, with the SPAN buckets'
+  front contracts in the same book and risk pass; both models margin every (portfolio, leg)
+  from net weights over the instruments (:mod:`xmsim.arrangement.netted`); the ~2,800
+  scenario curves (the date's curve plus the 3-day changes its look-back shares with the
+  neighbouring dates') become DFs by :func:`discount_nodes_upto` on the nodes the book reads,
+  into one reused buffer;
+* per block of dates: one SPAN batch for all their portfolios, BLAS on one thread.
+
+Memory is one date's pricing arrays plus a block's small SPAN books, however long the range.
 """
 
 from __future__ import annotations
