@@ -144,7 +144,8 @@ def instrument_pnl(engine: VarEngine, book: PricingBook, w: sparse.csr_matrix) -
             out += np.asarray(wc @ a) @ df.T  # net node weights per row, then priced
         out -= (wc @ book.base_value_usd[c])[:, None]
     if f.size:
-        out += _weighted(w[:, f], engine.basis_pnl(book, book.pnl(df, f), cols=f).T)
+        pnl_f = book.pnl(df, f, sparse_rows=True)  # a future reads a few nodes only
+        out += _weighted(w[:, f], engine.basis_pnl(book, pnl_f, cols=f).T)
     return out
 
 
