@@ -123,7 +123,9 @@ def render(run, fmt: str, disrupted: set[dt.date], pd_charge=None) -> str:
 
     frame = history_frame(run, pd_charge)
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        from xmsim.report.safe import csv_text
+
+        return csv_text(frame)  # text cells neutralised, as every CSV the tool writes
     summ, back = history_summary(run, frame), history_backtest(run, frame)
     fb = fallback_simulation(run, disrupted) if disrupted else []
     if fmt == "json":
