@@ -52,7 +52,7 @@ def test_library_never_imports_streamlit_or_quantlib():
 # Layers of xmsim, lowest first (ARCHITECTURE.md): a module imports only from its own rank or
 # below. ``ui/`` and ``app.py`` sit above all of them and are the only Streamlit importers.
 LAYER_RANK = {
-    "units": 0, "dates": 0, "cusip": 0, "frozen": 0, "data": 0,
+    "units": 0, "dates": 0, "cusip": 0, "frozen": 0, "data": 0, "formula": 0,
     "portfolio": 1, "market": 1, "contracts": 1,
     "upload": 2, "marketdata": 2, "pricing": 2,
     "engines": 3,
@@ -157,3 +157,36 @@ def test_readme_library_example_runs():
         exec(compile(block, "README.md (As a library)", "exec"), {})
     finally:
         os.chdir(cwd)
+
+
+# Public functions of pricing/ and engines/ that take and return no quantity with a unit (files,
+# text, choices): their docstrings need no bracketed unit.
+NO_UNITS = {
+    "span_file_kind", "split_fixed", "read_span_file", "zip_csv_member", "span_params_from_file",
+    "summary", "eligible_codes", "parse_month", "parse_date", "read_pa2", "read_spn",
+    "combined_commodities", "account_type_of", "for_account_type", "to_frame",
+    "save_span_params", "load_span_params", "read_span_params", "default_span_params",
+    "deliverable_reason",
+}  # fmt: skip
+
+
+def test_pricing_and_engine_docstrings_state_units():
+    """House style: every public function of pricing/ and engines/ has a docstring, and every
+    one that handles quantities states their units in brackets (``[USD per bp]``, ``[1]``)."""
+    missing = []
+    for path in sorted([*(ROOT / "xmsim" / "pricing").rglob("*.py"),
+                        *(ROOT / "xmsim" / "engines").rglob("*.py")]):  # fmt: skip
+        if path.name.startswith("_") and path.name != "__init__.py":
+            continue
+        tree = ast.parse(path.read_text())
+        nodes = [(n, "") for n in tree.body]
+        while nodes:
+            node, owner = nodes.pop()
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                nodes += [(n, node.name + ".") for n in node.body]
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            doc = ast.get_docstring(node) or ""
+            if not doc or ("[" not in doc and node.name not in NO_UNITS):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {owner}{node.name}")
+    assert not missing, "docstrings without units:\n" + "\n".join(missing)

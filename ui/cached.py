@@ -15,7 +15,7 @@ import streamlit as st
 
 from xmsim import whatif
 from xmsim.arrangement.crossmargin import ArrangementSettings
-from xmsim.engines.span.params_io import load_span_params
+from xmsim.engines.span.params_io import read_span_params
 from xmsim.engines.var.scenarios import VarSettings
 from xmsim.marketdata.defaults import default_market, market_from_history
 from xmsim.marketdata.history import read_history
@@ -52,12 +52,15 @@ def market(history_key: str, asof: dt.date, _history=None):
     return market_from_history(_history, asof)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def base_span(kind: str, market_key: tuple, _market, _text: str | None = None):
-    """The SPAN parameter set: default, calibrated to the market's history, or uploaded."""
-    if kind == "uploaded" and _text:
-        return load_span_params(_text)
-    return resolve_span_params("calibrated" if kind == "calibrated" else "default", _market)
+@st.cache_resource(show_spinner="Reading the SPAN parameters…", max_entries=16)
+def base_span(kind: str, market_key: tuple, file_key: str, _market, _file=None):
+    """(SPAN parameter set, load warnings): default, calibrated to the market's history, or an
+    uploaded file (``_file`` = (name, bytes), ``file_key`` its digest: xmsim's CSV or CME's
+    .pa2 / .spn, zipped or not)."""
+    if kind == "uploaded" and _file:
+        name, data = _file
+        return read_span_params(data, name)
+    return resolve_span_params("calibrated" if kind == "calibrated" else "default", _market), ()
 
 
 @st.cache_resource(show_spinner="Preparing the scenario engines…", max_entries=16)
@@ -86,6 +89,12 @@ def run(portfolio_csv: str, rows: tuple, sim_key: tuple, _simulator, _portfolio)
     return _simulator.run(_portfolio)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def detail(portfolio_csv: str, rows: tuple, sim_key: tuple, account, _simulator, _sim):
+    """``Simulator.detail``: both engines' detail of one combined portfolio (None: pooled)."""
+    return _simulator.detail(_sim, account)
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def arrangement(portfolio_csv: str, rows: tuple, sim_key: tuple, change: str, _sim, _portfolio):
     """``Simulator.arrangement`` on a changed portfolio (``change`` names the change)."""
@@ -98,9 +107,10 @@ def sweep(portfolio_csv: str, rows: tuple, sim_key: tuple, leg: str, _simulator,
     return whatif.hedge_ratio_sweep(_simulator, _portfolio, leg=leg)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def figures(portfolio_csv: str, rows: tuple, sim_key: tuple, _sim) -> dict:
-    """The result charts (plotly templating costs ~40 ms a figure: built once per run)."""
+@st.cache_data(show_spinner=False, max_entries=64)
+def figures(portfolio_csv: str, rows: tuple, sim_key: tuple, account, _sim) -> dict:
+    """The result charts of the detail's combined portfolio ``account`` (plotly templating
+    costs ~40 ms a figure: built once per run and account)."""
     return exports.default_figures(_sim)
 
 

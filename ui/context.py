@@ -15,10 +15,15 @@ import streamlit as st
 from ui import cached
 from ui.sidebar import Choices
 from ui.state import digest, stored
+from xmsim.arrangement.models import span_mapping_notes
 from xmsim.engines.span.params_io import load_span_params
 from xmsim.marketdata.defaults import default_market
+from xmsim.report.tables import POOLED_OPTION
 from xmsim.simulate import resolve_span_params
 from xmsim.upload.loader import TEMPLATE_CSV, LoadResult, portfolio_to_frame, sample_paths
+
+MAX_NOTES = 50
+"""Per-position SPAN mapping notes listed in the sidebar before a count of the rest."""
 
 
 class NotReady(Exception):
@@ -129,13 +134,21 @@ class Context:
     def base_span(self):
         """(unedited parameter set, its key); a bad file falls back to the default."""
         c = self.choices
+        file_key = digest(c.span_file[1]) if c.span_file else ""
         try:
-            base = cached.base_span(c.span, self.market_key, self.market, c.span_text)
+            base, warnings = cached.base_span(c.span, self.market_key, file_key, self.market,
+                                              c.span_file)  # fmt: skip
         except (ValueError, KeyError) as exc:
-            st.error(f"SPAN parameter file: {exc}")
-            base = resolve_span_params("default", self.market)
+            st.error(f"SPAN parameter file: {exc} The illustrative default is used.")
+            base, warnings = resolve_span_params("default", self.market), ()
+        if c.span == "uploaded" and c.span_file:
+            st.sidebar.caption(f"SPAN parameters: {base.label}")
+            if warnings:
+                with st.sidebar.expander(f"SPAN file notes ({len(warnings)})"):
+                    for w in warnings:
+                        st.caption(w)
         calibrated = self.market_key if c.span == "calibrated" else ""
-        return base, f"{c.span}|{calibrated}|{digest(c.span_text or '')}"
+        return base, f"{c.span}|{calibrated}|{file_key}"
 
     @cached_property
     def span(self):
@@ -150,6 +163,14 @@ class Context:
                 pass  # the Settings page shows the rejection
         if params.shown != self.choices.shown:
             params = dataclasses.replace(params, shown=self.choices.shown)
+        notes = span_mapping_notes(self.portfolio, params)
+        if notes:
+            title = f"SPAN: {len(notes)} cash position{'s' if len(notes) != 1 else ''} mapped"
+            with st.sidebar.expander(f"{title} automatically (no type-9 record)"):
+                for note in notes[:MAX_NOTES]:
+                    st.caption(note)
+                if len(notes) > MAX_NOTES:
+                    st.caption(f"… and {len(notes) - MAX_NOTES:,} more (CLI: span_notes).")
         return params, f"{key}|{self.choices.shown}"
 
     @property
@@ -169,6 +190,32 @@ class Context:
     def sim(self):
         """The detailed run (``Simulator.run``) of the margined portfolio."""
         return cached.run(*self.pkey, self.sim_key, self.simulator, self.portfolio)
+
+    def detail_options(self) -> list[str]:
+        """The account picker's choices: each combined portfolio, then the pooled view (when
+        there are several)."""
+        names = [a.account for a in self.sim.result.accounts]
+        return [*names, POOLED_OPTION] if len(names) > 1 else names
+
+    @property
+    def detail_account(self) -> str | None:
+        """The combined portfolio the results page's picker shows (None: pooled), kept valid:
+        a name the current run does not have falls back to its first portfolio."""
+        options = self.detail_options()
+        picked = st.session_state.get("detail_account")
+        if picked not in options:
+            picked = options[0]
+            st.session_state["detail_account"] = picked
+        return None if picked == POOLED_OPTION else picked
+
+    @property
+    def detail_sim(self):
+        """The detailed run focused on the picked combined portfolio (charts, components,
+        contributions and the XLSX detail sheets follow it)."""
+        sim, account = self.sim, self.detail_account
+        if account == sim.detail_account:
+            return sim
+        return cached.detail(*self.pkey, self.sim_key, account, self.simulator, sim)
 
 
 def ready(ctx: Context, what: str = "sim"):

@@ -30,7 +30,7 @@ class Choices:
     history: tuple[str, str, bytes] | None  # (digest, file name, content)
     asof: dt.date
     span: str
-    span_text: str | None
+    span_file: tuple[str, bytes] | None  # (file name, content)
     shown: str
     settings: tuple  # ((name, value), ...) of SETTINGS
 
@@ -40,9 +40,9 @@ def sidebar() -> Choices:
     src, sample, upload, pasted = _portfolio()
     _arrangement()
     history, asof = _market()
-    span, span_text, shown = _models()
+    span, span_file, shown = _models()
     ss = st.session_state
-    return Choices(src, sample, upload, pasted, history, asof, span, span_text, shown,
+    return Choices(src, sample, upload, pasted, history, asof, span, span_file, shown,
                    tuple((k, ss[k]) for k in SETTINGS))  # fmt: skip
 
 
@@ -157,7 +157,7 @@ def _models():
         st.number_input("VaR floor (% of gross market value)", 0.0, 10.0, key="floor", step=0.1)
         st.number_input("Add-on (% of gross notional)", 0.0, 10.0, key="addon", step=0.1)
         assumed("look-back, stress window, floor and add-on are modelling defaults.")
-    span_text = None
+    span_file = None
     with sb.expander("SPAN model (CME-like)"):
         span = st.radio(
             "Parameter set",
@@ -170,10 +170,16 @@ def _models():
             }.get,
         )
         if span == "uploaded":
-            file = st.file_uploader("SPAN parameter CSV", type=["csv"], key="span_file")
+            file = st.file_uploader(
+                "SPAN parameters: xmsim's CSV or CME's SPAN file",
+                type=["csv", "pa2", "spn", "zip"],
+                key="span_file",
+                help="CME's daily risk-parameter file in the expanded positional (.pa2) or XML "
+                "(.spn) format, zipped or not, or xmsim's parameter CSV.",
+            )
             if file is not None:
-                span_text = file.getvalue().decode("utf-8", "replace")
+                span_file = (file.name, file.getvalue())
         shown = st.selectbox("Requirement shown", ("initial", "maintenance"), key="shown")
         assumed("the default PSRs are illustrative, not official CME levels.")
         st.caption("Edit any value on the **Settings & assumptions** page.")
-    return span, span_text, shown
+    return span, span_file, shown

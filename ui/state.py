@@ -31,7 +31,8 @@ DEFAULTS = {
     "ratio": 1.0,
 }
 SHARED = tuple(k for k in DEFAULTS if k != "src")
-KEPT = (*DEFAULTS, "asof_picker", "hedge_contract", "opt_codes", "opt_max", "opt_account")
+KEPT = (*DEFAULTS, "asof_picker", "hedge_contract", "opt_codes", "opt_max", "opt_account",
+        "detail_account")  # fmt: skip
 
 
 def digest(data: bytes | str) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from xmsim.contracts import contract_codes
 from xmsim.portfolio import PRODUCTS
+from xmsim.report import drill
 from xmsim.report import figures as reporting
 from xmsim.upload.loader import LoadResult, portfolio_to_frame
 
@@ -72,41 +73,67 @@ def issues_table(result: LoadResult, title: str) -> None:
         st.dataframe(result.to_frame(), hide_index=True, width="stretch")
 
 
-HELP = {
-    "ficc_standalone": "FICC's margin on the FICC-eligible leg alone (VaR model).",
-    "cme_standalone": "CME's margin on the CME-eligible leg alone (SPAN model).",
-    "savings_ficc_model": "1 − combined / standalone under FICC's model.",
-    "savings_cme_model": "1 − combined / standalone under CME's model.",
-    "applied": "The lower of the two savings, capped (80%); 0 if either model finds none.",
-    "ficc_requirement": "FICC standalone × (1 − applied).",
-    "cme_requirement": "CME standalone × (1 − applied).",
-    "savings_usd": "Total before − total after (ineligible rows unchanged).",
-}
+CARD_ROWS = (  # the headline cards' rows (keys of reporting.CARD_KEYS) and column widths
+    (("ficc_standalone", "cme_standalone", "total"), (1, 1, 2)),
+    (("savings_ficc_model", "savings_cme_model", "applied", "savings_usd"), (1, 1, 1, 1)),
+    (("ficc_requirement", "cme_requirement"), (1, 1, 2)),
+)
 
 
-def headline_cards(result) -> None:
-    """The eight headline figures as metric cards, four a row."""
-    cards = reporting.headline(result)
-    for row in (cards[:4], cards[4:]):
-        for col, (key, label, value) in zip(st.columns(4), row, strict=True):
-            col.metric(label, value, help=HELP[key], border=True)
+def headline_cards(result):
+    """The headline as metric cards: compact dollars ($27.3m), the exact figure and the
+    definition on hover; total before → after as a double-width card. Returns the empty
+    double-width column beside the last row (for the explanation)."""
+    cards = {c.key: c for c in reporting.headline_cards(result)}
+    spare = None
+    for keys, widths in CARD_ROWS:
+        cols = st.columns(widths)
+        for col, key in zip(cols, keys, strict=False):
+            card = cards[key]
+            col.metric(card.label, card.value, help=card.help, border=True)
+        spare = cols[len(keys)] if len(cols) > len(keys) else None
+    return spare
 
 
-ACCOUNT_USD = ("var_ficc_leg", "var_cme_leg", "var_combined", "span_ficc_leg", "span_cme_leg",
-               "span_combined", "ficc_requirement", "cme_requirement", "ineligible_margin",
-               "total_before", "total_after", "savings_usd")  # fmt: skip
+def frame_config(frame: pd.DataFrame, labels: dict[str, str]) -> dict:
+    """Column configs for a drill-down frame: ``*_usd`` whole dollars, ``*_share`` and
+    percentages as %, the rest under their people's header."""
+    config = {}
+    for col in frame.columns:  # fixed widths: a TOTAL table below lines up with the rows
+        label = labels.get(col, col)
+        if col.endswith("_usd"):
+            config[col] = st.column_config.NumberColumn(label, format="localized", width=150)
+        elif col.endswith("_share") or col in ("var_savings", "span_savings", "applied"):
+            config[col] = st.column_config.NumberColumn(label, format="percent", width=100)
+        elif col == "row":
+            config[col] = st.column_config.NumberColumn(label, format="%d", width=55)
+        else:
+            width = WIDE.get(col, 110)
+            config[col] = st.column_config.TextColumn(label, width=width)
+    return config
+
+
+WIDE = {"account": 210, "position": 230, "why": 330, "leg": 120, "pot": 80}
+
+
+def table_with_total(frame: pd.DataFrame, total: pd.DataFrame, labels: dict, key: str) -> None:
+    """A sortable table and, pinned below it whatever the sort, its TOTAL row."""
+    config = frame_config(frame, labels)
+    height = min(36 * (len(frame) + 1) + 3, 420)
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config,
+                 key=f"{key}_rows", height=height)  # fmt: skip
+    st.dataframe(total, hide_index=True, width="stretch", column_config=config,
+                 key=f"{key}_total")  # fmt: skip
 
 
 def accounts_table(result) -> None:
-    """The per-account table of a customer run, with the total as its last row."""
-    st.subheader("Accounts (customer arrangement: each account is its own combined portfolio)")
-    st.dataframe(
-        reporting.accounts_frame(result),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **usd_columns(ACCOUNT_USD),
-            **pct_columns(("var_savings", "span_savings", "applied")),
-        },
+    """The per-account table of a run with several combined portfolios, TOTAL pinned below."""
+    st.subheader("Combined portfolios: each is margined on its own")
+    table_with_total(
+        drill.accounts_display(result), drill.accounts_total(result), drill.LABELS, "accounts"
     )
-    st.caption("Click a column header to sort. The last row is the total.")
+    st.caption(
+        "Click a column header to sort; the TOTAL stays below. Each model's combined margin "
+        "adds up over the portfolios (one never offsets another); the savings in the TOTAL "
+        "are weighted by each model's savings bases, the applied % is the effective one."
+    )

@@ -31,7 +31,7 @@ from xmsim.arrangement.crossmargin import ArrangementSettings
 from xmsim.arrangement.legacy import LegacySettings
 from xmsim.arrangement.models import bucket_dv01s
 from xmsim.arrangement.pots import ARRANGEMENTS
-from xmsim.engines.span.params import ACCOUNT_TYPES, SHOWN
+from xmsim.engines.span.params import ACCOUNT_TYPE_CHOICES, ACCOUNT_TYPES, SHOWN
 from xmsim.engines.span.params_io import (
     SpanParams,
     calibrated_span_params,
@@ -52,9 +52,9 @@ class SpanChoice:
     """Which SPAN parameter set to use: ``default`` (illustrative), ``calibrated`` (to the
     market's history) or a parameter file path; ``shown`` overrides the set's own requirement
     (None: keep the set's, ``initial`` for the built-in sets); ``account_type`` picks the
-    initial/maintenance multiplier (None: the set's own, ``member`` for the built-in sets;
-    ``member`` and ``non-HRP`` post initial = maintenance, ``HRP`` 110%, CME Clearing
-    Advisories 08-380 and 23-376)."""
+    initial/maintenance multiplier (None: the set's own, ``auto`` for the built-in sets: member
+    for house portfolios, non-HRP for customer accounts; ``member`` and ``non-HRP`` post
+    initial = maintenance, ``HRP`` 110%, CME Clearing Advisories 08-380 and 23-376)."""
 
     params: str = "default"
     shown: str | None = None
@@ -91,8 +91,8 @@ class RunConfig:
             "var_mode": v.mode, "var_floor_pct": v.floor_pct, "var_addon_pct": v.addon_pct,
             "var_basis_vol_scale": v.basis_vol_scale,
             "span_params": span.label, "span_shown": span.shown,
-            "span_initial_multiplier": span.initial_multiplier,
             "span_account_type": span.account_type,
+            "span_initial_multipliers": {t: span.multiplier_of(t) for t in ACCOUNT_TYPES},
         }  # fmt: skip
 
 
@@ -197,9 +197,10 @@ SETTINGS: tuple[Setting, ...] = (
             "which SPAN requirement to use (none: the parameter set's own; initial = "
             "maintenance x the set's initial multiplier)", choices=SHOWN),
     Setting("span", "account_type", "--account-type", str,
-            "CME account type for initial margin (none: the parameter set's, member): member "
-            "and non-HRP post initial = maintenance, HRP 110% (CME Clearing Advisories 08-380, "
-            "23-376)", choices=ACCOUNT_TYPES),
+            "CME account type for initial margin (none: the parameter set's, auto = member for "
+            "house portfolios, non-HRP for customer accounts): member and non-HRP post initial "
+            "= maintenance, HRP 110% (CME Clearing Advisories 08-380, 23-376)",
+            choices=ACCOUNT_TYPE_CHOICES),
     Setting("run", "ficc_model", "--ficc-model", str, "model standing for FICC",
             choices=MODELS),
     Setting("run", "cme_model", "--cme-model", str, "model standing for CME", choices=MODELS),

@@ -41,8 +41,14 @@ class ContractSpec:
     cf_rounding_months : months to which the time to maturity is rounded down for the CF (1 or 3).
     last_trade_rule : ``last_business_day``, ``seventh_business_day_before_last`` or
         ``imm_quarter_end``.
+    reference_start : rate futures only: where the reference period starts,
+        ``third_wednesday`` of the contract month (SR3, for three months) or its ``first_day``
+        (SR1, ZQ: the calendar month).
     span_exchange, span_code : exchange acronym and product code under which CME's SPAN
         risk-parameter files list the contract (its clearing code, e.g. ``CBT`` / ``21`` for ZN).
+    listing : the listing cycle, ``quarterly:N`` (N consecutive March-quarterly months),
+        ``quarterly:N+serial:K`` (plus the K nearest other months) or ``monthly:N``
+        [SRC CME contract specs, "Listed Contracts"]; see :func:`listed_months`.
     """
 
     code: str
@@ -65,6 +71,14 @@ class ContractSpec:
     source: str
     span_exchange: str = ""
     span_code: str = ""
+    listing: str = "quarterly:3"
+    reference_start: str = ""
+
+    @property
+    def listing_months(self) -> int:
+        """Months between the contract months of the strip [months]: 1 for a monthly listing,
+        3 for a March-quarterly one (serial months aside)."""
+        return 1 if self.listing.startswith("monthly") else 3
 
     @property
     def is_treasury(self) -> bool:
@@ -109,6 +123,8 @@ def contract_table() -> dict[str, ContractSpec]:
             source=row["source"],
             span_exchange=row.get("span_exchange", "").strip(),
             span_code=row.get("span_code", "").strip(),
+            listing=row.get("listing", "").strip() or "quarterly:3",
+            reference_start=row["reference_start"].strip(),
         )
         table[spec.code] = spec
     return table
@@ -171,12 +187,14 @@ def reference_period(code: str, expiry: dt.date) -> tuple[dt.date, dt.date]:
     spec = get_contract(code)
     if spec.kind == TREASURY:
         raise ValueError(f"{spec.code} is a Treasury future; it has no rate reference period")
-    if spec.code == "SR3":
-        start = dates.third_wednesday(expiry.year, expiry.month)
-        end_month = dates.add_months(dt.date(expiry.year, expiry.month, 1), 3)
-        return start, dates.third_wednesday(end_month.year, end_month.month)
     first = dt.date(expiry.year, expiry.month, 1)
-    return first, dates.add_months(first, 1)
+    end_month = dates.add_months(first, spec.reference_months or 1)
+    if spec.reference_start == "third_wednesday":
+        start = dates.third_wednesday(expiry.year, expiry.month)
+        return start, dates.third_wednesday(end_month.year, end_month.month)
+    if spec.reference_start == "first_day":
+        return first, end_month
+    raise ValueError(f"unknown reference_start {spec.reference_start!r} for {spec.code}")
 
 
 def front_month(code: str, asof: dt.date, quarterly: bool = True) -> dt.date:
@@ -186,10 +204,43 @@ def front_month(code: str, asof: dt.date, quarterly: bool = True) -> dt.date:
     month (``quarterly`` is ignored for them).
     """
     spec = get_contract(code)
-    monthly = spec.code in ("SR1", "ZQ") or not quarterly
+    monthly = spec.listing_months == 1 or not quarterly
     month = dt.date(asof.year, asof.month, 1)
     for _ in range(24):
         if (monthly or month.month % 3 == 0) and last_trade_date(spec.code, month) >= asof:
             return month
         month = dates.add_months(month, 1)
     raise AssertionError("no front month within two years")  # cannot happen
+
+
+def listed_months(code: str, asof: dt.date) -> tuple[dt.date, ...]:
+    """Every contract month listed on ``asof``, nearest first (first day of each month).
+
+    The listing cycle is the table's ``listing`` [SRC CME contract specs]: Treasury futures
+    three consecutive quarterly months; SR3 39 quarterly months and the 6 nearest serial
+    (non-quarterly) months; SR1 13 and ZQ 60 consecutive months. A month is listed from the
+    first one still trading on ``asof`` (:func:`last_trade_date`).
+    """
+    spec = get_contract(code)
+    counts: dict[str, int] = {}
+    for part in spec.listing.split("+"):
+        kind, _, n = part.partition(":")
+        counts[kind.strip()] = int(n)
+    month = dt.date(asof.year, asof.month, 1)
+    while last_trade_date(spec.code, month) < asof:
+        month = dates.add_months(month, 1)
+    out: list[dt.date] = []
+    quarterly, serial, monthly = (counts.get(k, 0) for k in ("quarterly", "serial", "monthly"))
+    while quarterly or serial or monthly:
+        is_quarter = month.month % 3 == 0
+        if monthly:
+            out.append(month)
+            monthly -= 1
+        elif is_quarter and quarterly:
+            out.append(month)
+            quarterly -= 1
+        elif not is_quarter and serial:
+            out.append(month)
+            serial -= 1
+        month = dates.add_months(month, 1)
+    return tuple(out)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from xmsim.frozen import readonly
+from xmsim.units import BP
 
 TENORS: tuple[str, ...] = (
     "1M",
@@ -60,7 +61,7 @@ class ParCurve:
 
     def shifted(self, shock_bp: np.ndarray | float) -> ParCurve:
         """The curve with ``shock_bp`` added [bp], scalar or shape (n_tenors,)."""
-        return ParCurve(self.asof, self.yields + np.asarray(shock_bp) * 1e-4, self.label)
+        return ParCurve(self.asof, self.yields + np.asarray(shock_bp) * BP, self.label)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,10 @@ CASH_PRODUCTS = (UST, REPO, REVERSE_REPO)
 INELIGIBLE_PRODUCTS = (TIPS, STRIPS, BILL, AGENCY, MBS, OPTION)
 """Accepted in uploads so they can be shown as ineligible (METHODOLOGY §2)."""
 PRODUCTS = (*CASH_PRODUCTS, FUTURE, *INELIGIBLE_PRODUCTS)
+NOMINAL_STAND_IN = (
+    "margined as a nominal Treasury with the same coupon and maturity (ASSUMED approximation)"
+)
+"""What :func:`nominal_stand_in` does to a position, in the words the results use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +145,19 @@ class Portfolio:
 
     def scaled(self, factor: float) -> Portfolio:
         return Portfolio(tuple(p.scaled(factor) for p in self.positions))
+
+
+def needs_stand_in(p: Position) -> bool:
+    """True for the products xmsim prices and margins as a nominal Treasury stand-in
+    (:func:`nominal_stand_in`): everything but futures and :data:`CASH_PRODUCTS`."""
+    return not p.is_future and p.product not in CASH_PRODUCTS
+
+
+def nominal_stand_in(p: Position) -> Position:
+    """The one rule for ineligible cash (TIPS, STRIPS, BILL, AGENCY, MBS) [ASSUMED]: priced
+    and margined, outside the arrangement, as the nominal Treasury (UST) with the same coupon
+    (0 when none, a bill) and maturity; futures and :data:`CASH_PRODUCTS` are returned as
+    they are."""
+    if not needs_stand_in(p):
+        return p
+    return dataclasses.replace(p, product=UST, coupon_pct=p.coupon_pct or 0.0)

@@ -32,6 +32,7 @@ from xmsim.arrangement.legacy import (
     residuals_by_class,
 )
 from xmsim.arrangement.models import SpanModel, VarModel
+from xmsim.arrangement.pots import CUSTOMER_POT, form_pots
 from xmsim.config import RunConfig, resolve_span_params
 from xmsim.engines.span.margin import SpanResult
 from xmsim.engines.span.params_io import SpanParams, default_span_params
@@ -44,9 +45,12 @@ from xmsim.pricing.risk import PricingBook, RiskReport, build_book, position_ris
 LEG_NAMES = {LEG_FICC: "FICC (eligible)", LEG_CME: "CME (eligible)",
              LEG_INELIGIBLE_FICC: "FICC (ineligible)", LEG_INELIGIBLE_CME: "CME (ineligible)",
              -1: "not modelled"}  # fmt: skip
-__all__ = ["RunConfig", "Simulation", "Simulator", "resolve_span_params", "simulate"]
+__all__ = ["POOLED", "RunConfig", "Simulation", "Simulator", "resolve_span_params", "simulate"]
 DETAIL_ATTRIBUTION_LIMIT = 5000
 """Above this many positions the VaR detail skips incremental VaR (one quantile each)."""
+POOLED = None
+"""``Simulation.detail_account`` of the pooled view: every eligible position of the file in one
+portfolio (what the house reading margins; under a customer reading no CCP margins it)."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,43 @@ class Simulation:
     result: ArrangementResult
     var_detail: VarResult | None
     span_detail: SpanResult | None
+    detail_account: str | None = POOLED
+    """The combined portfolio of ``var_detail`` / ``span_detail`` / :meth:`dv01_ladder`
+    (a name of ``result.accounts``), or :data:`POOLED` (every eligible position together)."""
+    detail_rows: np.ndarray | None = None
+    """Positions (indices into ``portfolio``) in ``var_detail`` / ``span_detail``, in order."""
 
     @property
     def asof(self) -> dt.date:
         return self.market.asof
+
+    @property
+    def detail_result(self):
+        """The :class:`AccountResult` the detail is for (None for the pooled view of several)."""
+        if self.detail_account is POOLED:
+            return self.result.accounts[0] if len(self.result.accounts) == 1 else None
+        return next(a for a in self.result.accounts if a.account == self.detail_account)
+
+    @property
+    def detail_label(self) -> str:
+        """What the detail (charts, components, contributions) is for, in words."""
+        a = self.detail_result
+        if a is not None:
+            return f"combined portfolio {a.account} ({a.pot} pot)"
+        n = len(self.result.accounts)
+        return (
+            f"all accounts pooled: every eligible position of the file in one portfolio, "
+            f"which no CCP margins under this reading ({n} combined portfolios are margined "
+            "apart)"
+        )
+
+    def in_detail(self) -> np.ndarray:
+        """Boolean mask (n_positions,): the positions of the detail's combined portfolio
+        (eligible or not); all of them for the pooled view."""
+        if self.detail_account is POOLED:
+            return np.ones(len(self.portfolio), dtype=bool)
+        pots = form_pots(self.portfolio, self.result.settings.arrangement)
+        return pots.index == pots.names.index(self.detail_account)
 
     def positions_frame(self) -> pd.DataFrame:
         """One row per position: :meth:`RiskReport.to_frame` plus leg and eligibility."""
@@ -107,13 +144,14 @@ class Simulation:
         return legacy_offsets(amounts[LEG_FICC], amounts[LEG_CME], settings)
 
     def dv01_ladder(self) -> pd.DataFrame:
-        """Key-rate DV01 by tenor of the FICC and CME legs [USD per bp]."""
-        k = self.risk.krd_usd
+        """Key-rate DV01 by tenor of the FICC and CME legs of the detail's combined portfolio
+        (:attr:`detail_account`) [USD per bp]."""
+        k, mine = self.risk.krd_usd, self.in_detail()
         return pd.DataFrame(
             {
                 "tenor": TENORS,
-                "ficc_leg_usd": k[self.legs == LEG_FICC].sum(axis=0),
-                "cme_leg_usd": k[self.legs == LEG_CME].sum(axis=0),
+                "ficc_leg_usd": k[mine & (self.legs == LEG_FICC)].sum(axis=0),
+                "cme_leg_usd": k[mine & (self.legs == LEG_CME)].sum(axis=0),
             }
         ).assign(net_usd=lambda d: d.ficc_leg_usd + d.cme_leg_usd)
 
@@ -146,8 +184,9 @@ class Simulator:
         )  # fmt: skip
 
     def run(self, portfolio: Portfolio, details: bool = True) -> Simulation:
-        """The arrangement plus per-position risk and both engines' detail of the
-        combined (eligible) portfolio of the whole file."""
+        """The arrangement plus per-position risk and both engines' detail: of the one
+        combined portfolio when there is one, else of every eligible position pooled
+        (:data:`POOLED`; :meth:`detail` gives any one combined portfolio's)."""
         book = self.book(portfolio)
         result = self.arrangement(portfolio, book)
         legs, _ = assign_legs(portfolio, self.market.asof, book.terms)
@@ -158,18 +197,34 @@ class Simulator:
             for e in classify_portfolio(portfolio, self.market.asof)
         )
         risk = position_risk(book, self.market.curve)
-        var_detail = span_detail = None
-        if details:
-            idx = np.flatnonzero(legs <= LEG_CME)
-            idx = idx[legs[idx] >= 0]
-            combined = Portfolio(tuple(portfolio.positions[i] for i in idx))
-            cbook = book.take(idx)  # the eligible legs, already priced
-            var_detail = self.var_engine.run(
-                cbook, attribution=len(idx) <= DETAIL_ATTRIBUTION_LIMIT
-            )
-            span_detail = self.span_model.detail(combined, cbook)
-        return Simulation(portfolio, self.market, self.config, self.span_params, book, risk,
-                          legs, elig, result, var_detail, span_detail)  # fmt: skip
+        sim = Simulation(portfolio, self.market, self.config, self.span_params, book, risk,
+                         legs, elig, result, None, None)  # fmt: skip
+        if not details:
+            return sim
+        one = result.accounts[0].account if len(result.accounts) == 1 else POOLED
+        return self.detail(sim, one)
+
+    def detail(self, sim: Simulation, account: str | None = POOLED) -> Simulation:
+        """``sim`` with both engines' detail (P&L vector, components, attribution) of one
+        combined portfolio: ``account`` names one of ``sim.result.accounts``; :data:`POOLED`
+        takes every eligible position of the file together. Its margins equal that
+        account's ``var.combined`` and ``span.combined``."""
+        if account is not POOLED and account not in {a.account for a in sim.result.accounts}:
+            names = ", ".join(a.account for a in sim.result.accounts)
+            raise ValueError(f"no combined portfolio {account!r}; there are: {names}")
+        sim = dataclasses.replace(sim, detail_account=account)
+        legs = sim.legs
+        idx = np.flatnonzero(sim.in_detail() & ((legs == LEG_FICC) | (legs == LEG_CME)))
+        combined = Portfolio(tuple(sim.portfolio.positions[i] for i in idx))
+        cbook = sim.book.take(idx)  # the eligible legs, already priced
+        var_detail = self.var_engine.run(cbook, attribution=len(idx) <= DETAIL_ATTRIBUTION_LIMIT)
+        a = sim.detail_result
+        pots = [a.pot] if a is not None else [x.pot for x in sim.result.accounts]
+        customer = bool(pots) and all(p == CUSTOMER_POT for p in pots)  # its initial margin
+        span_detail = self.span_model.detail(combined, cbook, customer)
+        return dataclasses.replace(
+            sim, var_detail=var_detail, span_detail=span_detail, detail_rows=idx
+        )
 
 
 def simulate(

@@ -28,6 +28,12 @@ DAYS_PER_YEAR_ACT365 = 365.0
 DAYS_PER_YEAR = 365.25
 """Average calendar days per year, for year fractions of maturities and look-backs [days]."""
 
+DAYS_PER_YEAR_ACT360 = 360.0
+"""Day basis of Actual/360 money-market interest: U.S. repo, SOFR and fed funds [days]."""
+
+TRADING_DAYS_PER_YEAR = 252.0
+"""Business days per year, for daily half-lives and annualising daily moves [days]."""
+
 
 def pct_to_dec(pct: float) -> float:
     """Percent -> decimal (4.25 -> 0.0425)."""

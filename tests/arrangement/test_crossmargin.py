@@ -33,7 +33,7 @@ class FixedModel:
         self.name = name
         self.m = LegMargins(*(np.array([x]) for x in (ficc, cme, combined, 0.0, 0.0)))
 
-    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts):
+    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts, customer=None):
         return self.m
 
 

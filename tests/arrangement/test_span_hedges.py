@@ -71,3 +71,36 @@ def test_account_type_setting_picks_the_initial_multiplier():
         assert result.model_settings["span_account_type"] == kind
     assert cme["member"] == cme["non-HRP"]
     assert cme["HRP"] == pytest.approx(1.10 * cme["member"])
+
+
+def test_customer_pots_post_non_hrp_and_the_house_member_initial():
+    """In the auto reading the house pot is margined as a member account and each customer as
+    non-HRP (Advisories 08-380, 23-376): with the non-HRP multiplier edited to 1.25, a
+    customer's CME standalone is 1.25 x the same positions' in a house-only file; the JSON
+    says which type each pot was margined as; an explicit ``--account-type`` applies to all."""
+    import dataclasses
+
+    from xmsim.config import run_config
+
+    market = default_market()
+    note = Position(UST, 100e6, coupon_pct=4.25, maturity=TEN)
+    fut = Position(FUTURE, -1200, contract="ZN", expiry=dt.date(2026, 12, 1))
+    book = [dataclasses.replace(p, account=a) for a in ("HOUSE", "C1") for p in (note, fut)]
+    base = run_config({}, market)
+    edited = dataclasses.replace(base.span_params, initial_non_hrp=1.25)
+    config = run_config({}, market, span_params=edited)
+    result = Simulator(market, config).arrangement(Portfolio.of(book))
+    house, customer = result.accounts
+    assert (house.pot, customer.pot) == ("house", "customer")
+    assert (house.span_account_type, customer.span_account_type) == ("member", "non-HRP")
+    alone = Simulator(market, config).arrangement(Portfolio.of([note, fut])).accounts[0]
+    assert house.cme_standalone == pytest.approx(alone.cme_standalone, rel=1e-12)
+    assert customer.cme_standalone == pytest.approx(1.25 * alone.cme_standalone, rel=1e-12)
+    assert customer.span.combined == pytest.approx(1.25 * alone.span.combined, rel=1e-12)
+    assert customer.applied == pytest.approx(alone.applied, abs=1e-12)  # a ratio: unchanged
+    accounts = result.to_dict()["accounts"]
+    assert [a["span_account_type"] for a in accounts] == ["member", "non-HRP"]
+    hrp = run_config({"span.account_type": "HRP"}, market, span_params=edited)
+    both = Simulator(market, hrp).arrangement(Portfolio.of(book)).accounts
+    assert [a.span_account_type for a in both] == ["HRP", "HRP"]
+    assert both[1].cme_standalone == pytest.approx(1.10 * alone.cme_standalone, rel=1e-12)

@@ -215,13 +215,20 @@ def test_surrogate_equals_brute_force_of_its_objective():
 
 
 def test_note_hedge_not_worse_than_input_naive_or_brute_force(sim):
-    res = best_hedge(NOTE, sim, contracts=("ZN",))
+    res = best_hedge(NOTE, sim, contracts=(("ZN", SEP),))
     grid = np.arange(-1300, -499)
     brute = brute_force(sim, NOTE, [_single("ZN", q) for q in grid])
     assert res.margin_after_usd <= res.margin_before_usd
     assert res.margin_after_usd <= res.naive_margin_usd
     assert res.margin_after_usd <= brute.min() + 0.01
     assert res.quantities == (float(grid[np.argmin(brute)]),)
+    # every listed month (Sep-26, Dec-26, Mar-27): never worse than the best of one month
+    every = best_hedge(NOTE, sim, contracts=("ZN",))
+    assert every.expiries == (SEP, DEC, MAR)
+    for month in (DEC, MAR):
+        one = brute_force(sim, NOTE, [_single("ZN", q, month) for q in grid[::5]])
+        assert every.margin_after_usd <= one.min() + 0.01
+    assert every.margin_after_usd <= brute.min() + 0.01
     # the reported numbers are the simulator's on the materialised portfolio
     after = sim.arrangement(res.apply(NOTE)).totals["total_after"]
     assert res.margin_after_usd == after
@@ -279,11 +286,32 @@ def test_basis_trade_hedge_against_dv01_neutral(sim):
     assert fewer.applied < 0.8 and fewer.total_after > res.margin_after_usd
 
 
+def test_a_selected_contract_is_never_outside_the_search(sim):
+    # the case: the book holds ZN Dec-26, so the DV01-neutral hedge trades Dec-26; a
+    # front-month-only search called it "not admissible" while ZN was selected
+    book = NOTE + Portfolio((_fut("ZN", -300, DEC),))
+    res = best_hedge(book, sim, contracts=("ZN",))
+    assert res.naive_trade.expiry == DEC and res.naive_trade.quantity != 0
+    assert res.naive_admissible and res.naive_outside == ""
+    assert not any("outside the search" in n for n in res.notes)
+    assert res.margin_after_usd <= res.naive_margin_usd  # so never "better by -$X"
+    word, usd = res.versus_naive()
+    assert word in ("lower", "equal") and usd == abs(round(res.saving_vs_naive_usd))
+    assert res.searched() == "ZN Sep-26, Dec-26, Mar-27"
+    # a contract not chosen is named as such, not as "not admissible"
+    other = best_hedge(book, sim, contracts=("ZF",), naive_contract="ZN")
+    assert other.naive_outside == "ZN is not among the hedge contracts"
+    assert best_hedge(book, sim, contracts=("ZF",)).naive_trade.contract == "ZF"  # default
+
+
 def test_limits_and_budget_are_respected(sim):
-    res = best_hedge(NOTE, sim, contracts=("ZF", "ZN"), limits={"ZN": 300})
-    assert abs(res.quantities[1]) <= 300
+    res = best_hedge(NOTE, sim, contracts=("ZF", "ZN"), limits={"ZN": 300}, naive_contract="ZN")
+    zn = [abs(q) for c, q in zip(res.contracts, res.quantities, strict=True) if c == "ZN"]
+    assert len(zn) == 3 and max(zn) <= 300
     assert res.margin_after_usd <= res.margin_before_usd
-    assert any("not admissible" in n for n in res.notes)  # naive needs -967 ZN
+    assert not res.naive_admissible  # naive needs -967 ZN
+    assert res.naive_outside == "967 contracts is more than the ZN limit of 300"
+    assert any("outside the search (967 contracts is more than" in n for n in res.notes)
     capped = best_hedge(NOTE, sim, contracts=("ZF", "ZN"), max_contracts=250)
     assert sum(abs(q) for q in capped.quantities) <= 250
     brute = brute_force(sim, NOTE, [_single("ZN", q) for q in range(-250, 1)])
@@ -327,7 +355,10 @@ def test_hedge_result_frames(sim):
     )
     assert row["applied"] == min(row["savings_ficc_model"], row["savings_cme_model"], 0.8)
     assert json.loads(json.dumps(res.to_dict(), default=str))["account"] == "HOUSE"
-    assert list(res.trades_frame()["contract"]) == ["ZF", "ZN"]
+    traded = res.trades_frame()
+    assert list(traded.columns) == ["contract", "expiry", "contracts_to_add"]
+    assert len(traded) == len(res.trades) and (traded["contracts_to_add"] != 0).all()
+    assert set(traded["contract"]) <= {"ZF", "ZN"}
 
 
 # ------------------------------------------------------------------ allocation
@@ -445,7 +476,7 @@ def test_cli_hedge_json_and_table(tmp_path, capsys):
         == 0
     )
     doc = json.loads(capsys.readouterr().out)
-    assert [t["contract"] for t in doc["trades"]] == ["ZF", "ZN"]
+    assert {t["contract"] for t in doc["trades"]} <= {"ZF", "ZN"} and doc["trades"]
     assert doc["margin_after_usd"] <= doc["margin_before_usd"]
     assert cli_main(["optimize", path, "--hedge"]) == 0
     out = capsys.readouterr().out

@@ -269,3 +269,22 @@ def test_take_equals_building_the_sub_book():
     np.testing.assert_allclose(taken.values(df), built.values(df), rtol=1e-13)
     assert taken.terms.ctd == built.terms.ctd
     np.testing.assert_allclose(taken.terms.price, built.terms.price, rtol=1e-13)
+
+
+def test_contract_table_holds_listing_cycles_reference_periods_and_legacy_classes():
+    """Per-contract facts live in contracts.csv: the listing cycle (CME specs: SR1 and ZQ list
+    every month, the rest quarterly), the reference period (SR3 Mar-27: IMM date 2027-03-17 to
+    2027-06-16; ZQ Mar-27: the calendar month) and the legacy maturity classes, checked against
+    the hand-written mapping the legacy method used before."""
+    from xmsim.arrangement.legacy import FUTURE_CLASS
+    from xmsim.contracts import contract_table, front_month, reference_period
+
+    assert {c for c, s in contract_table().items() if s.listing_months == 1} == {"SR1", "ZQ"}
+    assert front_month("ZQ", dt.date(2026, 8, 3)) == dt.date(2026, 8, 1)
+    assert front_month("ZN", dt.date(2026, 8, 3)) == dt.date(2026, 9, 1)
+    mar = dt.date(2027, 3, 1)
+    assert reference_period("SR3", mar) == (dt.date(2027, 3, 17), dt.date(2027, 6, 16))
+    assert reference_period("ZQ", mar) == (dt.date(2027, 3, 1), dt.date(2027, 4, 1))
+    assert reference_period("SR1", mar) == (dt.date(2027, 3, 1), dt.date(2027, 4, 1))
+    assert FUTURE_CLASS == {"ZT": 0, "Z3N": 1, "ZF": 1, "ZN": 2, "TN": 2, "TWE": 3, "ZB": 3,
+                            "UB": 3, "SR3": 0, "SR1": 0, "ZQ": 0}  # fmt: skip

@@ -54,7 +54,7 @@ def _metrics(at: AppTest) -> dict[str, str]:
 
 
 def _expected(result) -> dict[str, str]:
-    return {label: value for _, label, value in reporting.headline(result)}
+    return {c.label: c.value for c in reporting.headline_cards(result)}
 
 
 def _simulator(arrangement: str = "auto") -> Simulator:
@@ -94,7 +94,7 @@ def test_every_sample_loads_and_shows_results(name):
     result = _simulator().arrangement(
         load_portfolio(sample_paths()[name], asof=SAMPLE_ASOF).portfolio
     )
-    assert shown["Dollars saved"] == reporting.fmt_usd(result.totals["savings_usd"])
+    assert shown["Dollars saved"] == reporting.fmt_usd_compact(result.totals["savings_usd"])
     assert not at.error
 
 
@@ -138,18 +138,20 @@ def test_switching_house_and_customer_matches_the_library_and_cli():
     expected = _simulator("customer").arrangement(portfolio)
     assert customer == {**customer, **_expected(expected)}
     assert customer["Dollars saved"] != house["Dollars saved"]
-    # the per-account table appears, one row per account plus the total
+    # the per-account table appears, one row per account, and its TOTAL pinned below it
     accounts = [df.value for df in at.dataframe if "account" in df.value.columns
-                and "total_after" in df.value.columns]  # fmt: skip
-    assert len(accounts[0]) == len(expected.accounts) + 1
+                and "total_after_usd" in df.value.columns]  # fmt: skip
+    assert len(accounts[0]) == len(expected.accounts)
+    assert list(accounts[1].account) == [f"TOTAL ({len(expected.accounts)} combined portfolios)"]
     cli = subprocess.run(
         [sys.executable, "-m", "xmsim", "run", str(path), "--arrangement", "customer",
          "--format", "json", "--quiet"],
         cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=True,
     )  # fmt: skip
     totals = json.loads(cli.stdout)["totals"]
-    assert customer["Dollars saved"] == reporting.fmt_usd(totals["savings_usd"])
-    assert customer["FICC after cross-margining"] == reporting.fmt_usd(totals["ficc_requirement"])
+    assert customer["Dollars saved"] == reporting.fmt_usd_compact(totals["savings_usd"])
+    assert customer["FICC after"] == reporting.fmt_usd_compact(totals["ficc_requirement"])
+    assert accounts[1].total_after_usd.iloc[0] == round(totals["total_after"])
     assert at.query_params["arr"] in ("customer", ["customer"])
 
 
@@ -157,7 +159,7 @@ def test_whatif_slider_moves_the_applied_percentage():
     path = _sample("half_hedge")
     at = _app(sample="half_hedge")
     at.run()
-    base = _metrics(at)["Applied (lower) %"]
+    base = _metrics(at)["Applied %"]
     _page(at, "whatif")
     assert base == _metrics(at)["What-if applied %"]
     at.slider(key="ratio").set_value(1.5).run()
@@ -168,7 +170,7 @@ def test_whatif_slider_moves_the_applied_percentage():
     expected = _simulator().arrangement(whatif.scale_leg(portfolio, 1.5))
     assert moved == reporting.fmt_pct(reporting.summary(expected)["applied"])
     _page(at, "results")
-    assert _metrics(at)["Applied (lower) %"] == base  # the base view does not move
+    assert _metrics(at)["Applied %"] == base  # the base view does not move
     _page(at, "whatif")  # the slider keeps its value across pages
     assert _metrics(at)["What-if applied %"] == moved
 
@@ -177,7 +179,7 @@ def test_url_parameters_set_the_view():
     at = _app(sample="basis_trade", cap="50", arr="house")
     at.run()
     assert not at.exception
-    assert _metrics(at)["Applied (lower) %"] == "50.00%"
+    assert _metrics(at)["Applied %"] == "50.00%"
     assert at.query_params["cap"] in ("50", ["50"])
 
 

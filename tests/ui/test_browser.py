@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from xmsim.report.figures import headline_labels, parse_display_number
+from xmsim.report.tables import CARD_LABELS, MODEL_NAMES, fmt_pct, fmt_usd_compact
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -202,39 +202,31 @@ def _open_page(page, title: str) -> None:
 
 
 def _check_headline(shown: dict[str, str], expected: dict) -> None:
-    """Every headline card equals the CLI's JSON (whole dollars, hundredths of a percent)."""
+    """Every headline card equals the CLI's JSON: compact dollars ($2.99m) and hundredths of a
+    percent, under the cards' labels."""
     assert len(expected["accounts"]) == 1
     a, t = expected["accounts"][0], expected["totals"]
-    labels = headline_labels_for(expected)
+    names = {
+        "ficc": MODEL_NAMES[expected["settings"]["ficc_model"]],
+        "cme": MODEL_NAMES[expected["settings"]["cme_model"]],
+        "all": "",
+        "effective": "",
+    }
     want = {
-        "ficc_standalone": t["ficc_standalone"],
-        "cme_standalone": t["cme_standalone"],
-        "savings_ficc_model": a["var"]["savings"],
-        "savings_cme_model": a["span"]["savings"],
-        "applied": a["applied"],
-        "ficc_requirement": t["ficc_requirement"],
-        "cme_requirement": t["cme_requirement"],
-        "savings_usd": t["savings_usd"],
+        "ficc_standalone": fmt_usd_compact(t["ficc_standalone"]),
+        "cme_standalone": fmt_usd_compact(t["cme_standalone"]),
+        "savings_ficc_model": fmt_pct(a["savings_ficc"]),
+        "savings_cme_model": fmt_pct(a["savings_cme"]),
+        "applied": fmt_pct(a["applied"]),
+        "ficc_requirement": fmt_usd_compact(t["ficc_requirement"]),
+        "cme_requirement": fmt_usd_compact(t["cme_requirement"]),
+        "savings_usd": fmt_usd_compact(t["savings_usd"]),
+        "total": f"{fmt_usd_compact(t['total_before'])} → {fmt_usd_compact(t['total_after'])}",
     }
     for key, value in want.items():
-        label = labels[key]
+        label = CARD_LABELS[key].format(**names)
         assert label in shown, f"no metric labelled {label!r} on the page: {list(shown)}"
-        got = parse_display_number(shown[label])
-        if key in ("savings_ficc_model", "savings_cme_model", "applied"):
-            assert got == pytest.approx(value, abs=0.00006), (label, shown[label], value)
-        else:
-            assert got == pytest.approx(value, abs=0.51), (label, shown[label], value)
-
-
-def headline_labels_for(expected: dict) -> dict[str, str]:
-    """The page's labels for a one-account result with the CLI's model choice."""
-
-    class _R:  # the two attributes headline_labels reads
-        ficc_model = expected["settings"]["ficc_model"]
-        cme_model = expected["settings"]["cme_model"]
-        accounts = (None,)
-
-    return headline_labels(_R())
+        assert shown[label] == value, (label, shown[label], value)
 
 
 def test_history_page_renders_at_1280x720_without_console_errors(server):

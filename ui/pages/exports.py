@@ -18,12 +18,13 @@ def render() -> None:
     sim = ready(ctx)
     if sim is None:
         return
+    detail = ctx.detail_sim  # the Results page's picked combined portfolio (or pooled)
     st.subheader("Downloads")
     stem = f"xmsim_{sim.result.settings.arrangement}_{sim.result.asof:%Y%m%d}"
     downloads = (  # label, data (bytes or a callable run on click), file name, MIME type
         ("Results (CSV)", exports.results_csv(sim), f"{stem}.csv", "text/csv"),
-        ("All tables (XLSX)", lambda: exports.results_xlsx(sim), f"{stem}.xlsx", XLSX),
-        ("Client report (HTML)", lambda: exports.html_report(sim), f"{stem}.html", "text/html"),
+        ("All tables (XLSX)", lambda: exports.results_xlsx(detail), f"{stem}.xlsx", XLSX),
+        ("Client report (HTML)", lambda: exports.html_report(detail), f"{stem}.html", "text/html"),
         ("Portfolio (CSV)", exports.csv_bytes(portfolio_to_frame(ctx.portfolio)),
          "portfolio.csv", "text/csv"),
     )  # fmt: skip
@@ -33,6 +34,10 @@ def render() -> None:
         "Spreadsheet cells starting with = + - @ are prefixed with an apostrophe "
         "(formula-injection safe); numbers stay numbers. The HTML report is one "
         "self-contained file with interactive charts."
+    )
+    st.caption(
+        f"Detail sheets and charts (VaR, SPAN, contributions) are for {detail.detail_label}; "
+        "pick another combined portfolio on the Results page."
     )
     st.subheader("Share this view")
     params = share_params()

@@ -6,9 +6,10 @@ import streamlit as st
 
 from ui import cached
 from ui.context import current, ready
-from ui.widgets import pct_columns, usd_columns
 from xmsim.contracts import contract_codes
 from xmsim.report import figures as reporting
+from xmsim.report.optimiser import hedge_display, trades_display, versus_naive_text
+from xmsim.report.scenarios import fmt_usd_change
 
 
 def render() -> None:
@@ -20,8 +21,10 @@ def render() -> None:
         return
     st.subheader("Best hedge under the arrangement")
     st.caption(
-        "Integer futures trades that minimise the total requirement after cross-margining, "
-        "against the naive DV01-neutral hedge; every number is Simulator.arrangement's."
+        "Whole futures contracts, in every listed month of the contracts you pick, that "
+        "minimise the total margin after cross-margining, compared with the plain DV01-neutral "
+        "hedge in the first contract picked. Each total is a full run of both models and the "
+        "arrangement on the hedged book."
     )
     c1, c2, c3 = st.columns(3)
     if "opt_codes" not in st.session_state:
@@ -49,31 +52,34 @@ def render() -> None:
 
 
 def _show(best) -> None:
+    saving = best.saving_usd
+    word, _ = best.versus_naive()
     m1, m2, m3 = st.columns(3)
-    m1.metric("Total now", reporting.fmt_usd(best.margin_before_usd), border=True)
+    m1.metric("Total margin now", reporting.fmt_usd(best.margin_before_usd), border=True)
     m2.metric(
         "Total with the best hedge",
         reporting.fmt_usd(best.margin_after_usd),
-        reporting.fmt_usd(-best.saving_usd),
+        fmt_usd_change(-saving) if round(saving) else None,
         delta_color="inverse",
         border=True,
+        help="Lower is better: the change is the best hedge's total minus today's.",
     )
     m3.metric(
-        "Better than DV01-neutral by", reporting.fmt_usd(best.saving_vs_naive_usd), border=True
+        "Against the DV01-neutral hedge",
+        {"lower": "Lower by", "higher": "Higher by", "equal": "Same total"}[word]
+        + ("" if word == "equal" else " " + reporting.fmt_usd(abs(best.saving_vs_naive_usd))),
+        border=True,
+        help=versus_naive_text(best),
     )
-    frame = best.to_frame()
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **usd_columns(c for c in frame.columns if c.endswith("_usd")),
-            **pct_columns(("savings_ficc_model", "savings_cme_model", "applied")),
-        },
-    )
-    st.dataframe(best.trades_frame(), hide_index=True)
+    st.caption(versus_naive_text(best) + f". Months searched: {best.searched()}.")
+    if best.trades:
+        st.markdown("**Trades to add**")
+        st.dataframe(trades_display(best), hide_index=True)
+    else:
+        st.success("No trade lowers the total margin: the book is best as it is.")
+    st.dataframe(hedge_display(best), hide_index=True, width="stretch")
     for note in best.notes:
-        st.caption(note)
+        st.caption(note[0].upper() + note[1:] + ("" if note.endswith(".") else "."))
 
 
 if __name__ == "__main__":

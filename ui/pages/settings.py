@@ -39,7 +39,7 @@ def render() -> None:
 def _span_editor(ctx) -> None:
     """The SPAN parameter set in an editable grid; accepted edits are stored for every page."""
     c = ctx.choices
-    if c.span == "uploaded" and not c.span_text:
+    if c.span == "uploaded" and not c.span_file:
         st.info("Upload a SPAN parameter file in the sidebar; the illustrative default is used.")
     base, key = ctx.base_span
     st.subheader("SPAN parameters")

@@ -18,11 +18,10 @@ Ineligible positions are margined at their home CCP outside the arrangement.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 
 from xmsim.arrangement.eligibility import CME, FICC, classify_portfolio
 from xmsim.arrangement.fallback import FallbackResult, account_fallback, fallback  # noqa: F401
@@ -30,15 +29,25 @@ from xmsim.arrangement.pots import (
     ARRANGEMENTS,
     AUTO_ARRANGEMENT,
     CUSTOMER_ARRANGEMENT,
+    CUSTOMER_POT,
     HOUSE_ARRANGEMENT,
     form_pots,
 )
-from xmsim.portfolio import CASH_PRODUCTS, Portfolio
+from xmsim.arrangement.results import (  # noqa: F401  (re-exported: the result types)
+    OWN_LEG,
+    SUM_OF_LEGS,
+    TOTAL_KEYS,
+    AccountResult,
+    ArrangementResult,
+    IneligibleRow,
+    ModelView,
+    account_dict,
+    account_row,
+)
+from xmsim.portfolio import NOMINAL_STAND_IN, Portfolio, needs_stand_in
 from xmsim.pricing.risk import PositionTerms, PricingBook
 
 __all__ = ["AUTO_ARRANGEMENT", "CUSTOMER_ARRANGEMENT", "HOUSE_ARRANGEMENT"]
-SUM_OF_LEGS = "sum_of_legs"
-OWN_LEG = "own_leg"
 
 LEG_FICC, LEG_CME, LEG_INELIGIBLE_FICC, LEG_INELIGIBLE_CME, LEG_NONE = 0, 1, 2, 3, -1
 N_LEGS = 4
@@ -46,13 +55,15 @@ N_LEGS = 4
 
 @dataclass(frozen=True, slots=True)
 class LegMargins:
-    """Margins of one model per account [USD], each shape (n_accounts,)."""
+    """Margins of one model per account [USD], each shape (n_accounts,); ``account_types``
+    (SPAN only, else empty) is the CME account type each account was margined as."""
 
     ficc_leg: np.ndarray
     cme_leg: np.ndarray
     combined: np.ndarray
     ineligible_ficc: np.ndarray
     ineligible_cme: np.ndarray
+    account_types: tuple[str, ...] = ()
 
 
 class MarginModel(Protocol):
@@ -67,10 +78,12 @@ class MarginModel(Protocol):
         account_idx: np.ndarray,
         leg: np.ndarray,
         n_accounts: int,
+        customer: np.ndarray | None = None,
     ) -> LegMargins:
         """Margins of the FICC leg, CME leg, their union, and the ineligible legs by account.
 
-        ``leg`` holds LEG_* codes per position; LEG_NONE positions are ignored.
+        ``leg`` holds LEG_* codes per position; LEG_NONE positions are ignored; ``customer``
+        (bool, shape (n_accounts,); None: none) marks the customer accounts.
         """
         ...
 
@@ -90,154 +103,6 @@ class ArrangementSettings:
             raise ValueError(f"savings_basis must be {SUM_OF_LEGS!r} or {OWN_LEG!r}")
         if self.arrangement not in ARRANGEMENTS:
             raise ValueError(f"arrangement must be one of {', '.join(ARRANGEMENTS)}")
-
-
-@dataclass(frozen=True, slots=True)
-class ModelView:
-    """One model's view of one combined portfolio [USD; savings a fraction, may be < 0].
-
-    ``savings`` = 1 − combined / ``savings_base`` is the percentage the arrangement used for the
-    CCP this model stands for: ``savings_base`` is the standalone (``sum_of_legs``) or that
-    CCP's own leg (``own_leg``); ``savings_basis`` names which. A model standing for both CCPs
-    under ``own_leg`` shows FICC's (CME's is :attr:`AccountResult.savings_cme_model`).
-    """
-
-    ficc_leg: float
-    cme_leg: float
-    standalone: float
-    combined: float
-    savings: float
-    savings_basis: str = SUM_OF_LEGS
-    savings_base: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class IneligibleRow:
-    row: int
-    description: str
-    home_ccp: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class AccountResult:
-    """The arrangement for one combined portfolio; all amounts in USD.
-
-    total_before = ficc_standalone + cme_standalone + ineligible_margin;
-    total_after = ficc_requirement + cme_requirement + ineligible_margin;
-    savings_usd = total_before − total_after.
-    """
-
-    account: str
-    var: ModelView
-    span: ModelView
-    savings_ficc_model: float
-    savings_cme_model: float
-    applied: float
-    reason: str
-    ficc_standalone: float
-    cme_standalone: float
-    ficc_requirement: float
-    cme_requirement: float
-    ineligible: tuple[IneligibleRow, ...]
-    ineligible_margin_ficc: float
-    ineligible_margin_cme: float
-    total_before: float
-    total_after: float
-    savings_usd: float
-    pot: str = "house"
-
-    @property
-    def ineligible_margin(self) -> float:
-        """Margin of the ineligible positions at both CCPs, outside the arrangement [USD]."""
-        return self.ineligible_margin_ficc + self.ineligible_margin_cme
-
-
-@dataclass(frozen=True, slots=True)
-class ArrangementResult:
-    """The arrangement for a whole file: per account and in total."""
-
-    asof: dt.date
-    settings: ArrangementSettings
-    ficc_model: str
-    cme_model: str
-    history: str
-    accounts: tuple[AccountResult, ...]
-    model_settings: dict = field(default_factory=dict)
-    reading: dict = field(default_factory=dict)
-
-    @property
-    def totals(self) -> dict[str, float]:
-        return {k: float(sum(getattr(a, k) for a in self.accounts)) for k in TOTAL_KEYS}
-
-    @property
-    def ineligible_margin(self) -> float:
-        """Margin of every ineligible position, outside the arrangement [USD]."""
-        return float(sum(a.ineligible_margin for a in self.accounts))
-
-    def header(self) -> dict:
-        """The run's description: everything of :meth:`to_dict` but the accounts and totals."""
-        return {
-            "asof": self.asof.isoformat(),
-            "arrangement": self.settings.arrangement,
-            "reading": self.reading,
-            "history": self.history,
-            "settings": {
-                "cap": self.settings.cap,
-                "savings_basis": self.settings.savings_basis,
-                "ficc_model": self.ficc_model,
-                "cme_model": self.cme_model,
-                **self.model_settings,
-            },
-        }
-
-    def to_dict(self) -> dict:
-        """The documented JSON layout (fractions in [0, 1] except savings, amounts in USD)."""
-        return {
-            **self.header(),
-            "accounts": [account_dict(a) for a in self.accounts],
-            "totals": self.totals,
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per account (the per-account table of the app and the CSV export)."""
-        return pd.DataFrame([account_row(a) for a in self.accounts])
-
-
-TOTAL_KEYS = ("ficc_standalone", "cme_standalone", "ficc_requirement", "cme_requirement",
-              "ineligible_margin_ficc", "ineligible_margin_cme", "total_before", "total_after",
-              "savings_usd")  # fmt: skip
-"""The amounts summed over accounts in :attr:`ArrangementResult.totals` [USD]."""
-
-
-def account_dict(a: AccountResult) -> dict:
-    """One combined portfolio in the JSON layout of :meth:`ArrangementResult.to_dict`."""
-    return {
-        "account": a.account, "pot": a.pot, "var": asdict(a.var), "span": asdict(a.span),
-        "savings_ficc": a.savings_ficc_model, "savings_cme": a.savings_cme_model,
-        "applied": a.applied, "reason": a.reason, "ficc_standalone": a.ficc_standalone,
-        "cme_standalone": a.cme_standalone, "ficc_requirement": a.ficc_requirement,
-        "cme_requirement": a.cme_requirement, "ineligible": [asdict(r) for r in a.ineligible],
-        "ineligible_margin": a.ineligible_margin,
-        "total_before": a.total_before, "total_after": a.total_after,
-        "savings_usd": a.savings_usd,
-    }  # fmt: skip
-
-
-def account_row(a: AccountResult) -> dict:
-    """One combined portfolio as a row of :meth:`ArrangementResult.to_frame` (and the CSV)."""
-    return {
-        "account": a.account, "pot": a.pot, "var_ficc_leg": a.var.ficc_leg,
-        "var_cme_leg": a.var.cme_leg, "var_combined": a.var.combined,
-        "var_savings": a.var.savings, "var_savings_base": a.var.savings_base,
-        "span_ficc_leg": a.span.ficc_leg, "span_cme_leg": a.span.cme_leg,
-        "span_combined": a.span.combined, "span_savings": a.span.savings,
-        "span_savings_base": a.span.savings_base, "applied": a.applied,
-        "ficc_requirement": a.ficc_requirement, "cme_requirement": a.cme_requirement,
-        "ineligible_margin": a.ineligible_margin,
-        "total_before": a.total_before, "total_after": a.total_after,
-        "savings_usd": a.savings_usd, "reason": a.reason,
-    }  # fmt: skip
 
 
 SAVINGS_ZERO_TOL = 1e-9
@@ -311,11 +176,8 @@ def assign_legs(
         )
         if not modelled:
             reason = f"{e.reason}; not modelled (no margin computed, not in any total)"
-        elif p.product not in CASH_PRODUCTS:
-            reason = (
-                f"{e.reason}; margined as a nominal Treasury with the same coupon and "
-                "maturity (ASSUMED approximation)"
-            )
+        elif needs_stand_in(p):
+            reason = f"{e.reason}; {NOMINAL_STAND_IN}"
         else:
             reason = e.reason
         rows.append(IneligibleRow(p.row, p.description, e.home_ccp, reason))
@@ -368,7 +230,10 @@ def run_arrangement(
     names, acc_idx = pots.names, pots.index
     legs, inel = assign_legs(portfolio, asof, book.terms)
     n_acc = len(names)
-    margins = {k: m.leg_margins(portfolio, book, acc_idx, legs, n_acc) for k, m in models.items()}
+    customer = np.array([k == CUSTOMER_POT for k in pots.kinds], bool)
+    margins = {
+        k: m.leg_margins(portfolio, book, acc_idx, legs, n_acc, customer) for k, m in models.items()
+    }
 
     inel_by_account: dict[int, tuple[IneligibleRow, ...]] = {}
     for r, a in zip(inel, acc_idx, strict=True):
@@ -387,6 +252,10 @@ def run_arrangement(
         model_settings=model_settings or {},
         reading=pots.reading(),
     )
+
+
+def _at(values: tuple[str, ...], j: int) -> str:
+    return values[j] if j < len(values) else ""
 
 
 def account_results(
@@ -435,6 +304,7 @@ def account_results(
                 total_after=after,
                 savings_usd=before - after,
                 pot=kinds[j],
+                span_account_type=_at(margins["span"].account_types, j),
             )
         )
     return tuple(results)

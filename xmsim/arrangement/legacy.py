@@ -19,15 +19,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from xmsim.contracts import ContractSpec, contract_table
+
 FCO = "FCO"
 SPLIT = "split"
 
 CLASS_EDGES_YEARS = (2.0, 5.0, 10.0, 30.0)
 CLASS_NAMES = ("0-2y", "2-5y", "5-10y", "10-30y")
 BENCHMARK_YEARS = (2.0, 5.0, 10.0, 30.0)
-FUTURE_CLASS = {"ZT": 0, "Z3N": 1, "ZF": 1, "ZN": 2, "TN": 2, "TWE": 3, "ZB": 3, "UB": 3,
-                "SR3": 0, "SR1": 0, "ZQ": 0}  # fmt: skip
-"""Maturity class of each contract's deliverables/reference rate [ASSUMED]."""
+
+
+def _future_class(spec: ContractSpec) -> int:
+    """Maturity class of a contract [ASSUMED]: of its shortest deliverable's remaining term
+    (about where the cheapest-to-deliver sits), or of a rate future's reference period."""
+    months = spec.min_remaining_months if spec.is_treasury else spec.reference_months
+    return int(np.searchsorted(CLASS_EDGES_YEARS, months / 12.0, side="right"))
+
+
+FUTURE_CLASS = {code: _future_class(spec) for code, spec in contract_table().items()}
+"""Maturity class (index into :data:`CLASS_NAMES`) of each contract, from the contract table."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -24,7 +23,7 @@ from xmsim.engines.span.margin import SpanBook, span_book, span_margin, span_mar
 from xmsim.engines.span.params_io import SpanParams
 from xmsim.engines.var.engine import VarEngine, gross_position_usd
 from xmsim.market import ParCurve
-from xmsim.portfolio import CASH_PRODUCTS, FUTURE, UST, Portfolio, Position
+from xmsim.portfolio import FUTURE, Portfolio, Position, nominal_stand_in
 from xmsim.pricing.risk import PricingBook, position_dv01, position_risk
 
 
@@ -49,15 +48,41 @@ def bucket_dv01s(curve: ParCurve) -> dict[str, float]:
 
 
 def span_ready(portfolio: Portfolio) -> Portfolio:
-    """Ineligible cash products with a coupon and maturity enter SPAN as nominal Treasuries
-    [ASSUMED]; everything SPAN can take is kept as is."""
-    out = []
-    for p in portfolio:
-        if p.is_future or p.product in CASH_PRODUCTS:
-            out.append(p)
-        else:
-            out.append(dataclasses.replace(p, product=UST, coupon_pct=p.coupon_pct or 0.0))
-    return Portfolio(tuple(out))
+    """The positions as SPAN takes them: ineligible cash as its nominal Treasury stand-in
+    (:func:`xmsim.portfolio.nominal_stand_in`), everything else as is."""
+    return Portfolio(tuple(nominal_stand_in(p) for p in portfolio))
+
+
+def span_mapping_notes(portfolio: Portfolio, params: SpanParams) -> tuple[str, ...]:
+    """One note per cash position that falls back to the automatic futures-equivalent mapping
+    while ``params`` carries type-9 mappings (a CME file's debt securities; none: no notes)."""
+    if not params.cash_map:
+        return ()
+    mapped = {m.cusip for m in params.cash_map}
+    notes = []
+    for p in span_ready(portfolio):
+        if p.is_future or (p.cusip and p.cusip in mapped):
+            continue
+        why = (
+            f"its CUSIP {p.cusip} is not among the SPAN file's debt securities (type 9)"
+            if p.cusip
+            else "it has no CUSIP to find among the SPAN file's debt securities (type 9)"
+        )
+        where = f"row {p.row}: " if p.row else ""
+        name = f"{p.description} ({p.label})" if p.label else p.description
+        notes.append(
+            f"{where}position {name!r} (account {p.account}): {why}; it fell back to the "
+            "automatic mapping (its DV01 split between the neighbouring Treasury contracts)"
+        )
+    return tuple(notes)
+
+
+def group_account(groups: np.ndarray, n_accounts: int) -> np.ndarray:
+    """Account of each (account, leg) group ``account * N_LEGS + leg`` or combined-portfolio
+    group ``n_accounts * N_LEGS + account``, shape of ``groups``."""
+    groups = np.asarray(groups)
+    legs_end = n_accounts * N_LEGS
+    return np.where(groups < legs_end, groups // N_LEGS, groups - legs_end)
 
 
 class SpanModel:
@@ -95,12 +120,16 @@ class SpanModel:
         account_idx: np.ndarray,
         leg: np.ndarray,
         n_accounts: int,
+        customer: np.ndarray | None = None,
     ) -> LegMargins:
-        """Margins per account of each leg and of the combined (eligible) portfolio [USD]."""
+        """Margins per account of each leg and of the combined (eligible) portfolio [USD];
+        ``customer`` (bool, shape (n_accounts,)) picks each account's CME account type."""
+        customer = np.zeros(n_accounts, bool) if customer is None else np.asarray(customer, bool)
+        types = tuple(self.params.account_type_of(bool(c)) for c in customer)
         keep = np.flatnonzero(np.asarray(leg) >= 0)
         zeros = np.zeros(n_accounts)
         if keep.size == 0:
-            return LegMargins(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy())
+            return LegMargins(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), types)
         dv01 = position_risk(pricing, self.curve).dv01_usd
         base = self.book(Portfolio(tuple(portfolio.positions[i] for i in keep)), dv01[keep])
         acc, lg = np.asarray(account_idx)[keep], np.asarray(leg)[keep]
@@ -110,20 +139,24 @@ class SpanModel:
         rows = np.concatenate([np.arange(keep.size), eligible])
         group = np.concatenate([acc * N_LEGS + lg, n_accounts * N_LEGS + acc[eligible]])
         names, inverse = np.unique(group, return_inverse=True)
-        batch = span_margin_batch(_regroup(base, rows, inverse.ravel(), names), self.params)
+        batch = span_margin_batch(
+            _regroup(base, rows, inverse.ravel(), names), self.params,
+            customer[group_account(names, n_accounts)],
+        )  # fmt: skip
         margin = np.zeros(n_accounts * N_LEGS + n_accounts)
         margin[names] = batch.margin_usd
         per_leg = margin[: n_accounts * N_LEGS].reshape(n_accounts, N_LEGS)
         return LegMargins(
             ficc_leg=per_leg[:, 0], cme_leg=per_leg[:, 1],
             combined=margin[n_accounts * N_LEGS : n_accounts * N_LEGS + n_accounts],
-            ineligible_ficc=per_leg[:, 2], ineligible_cme=per_leg[:, 3],
+            ineligible_ficc=per_leg[:, 2], ineligible_cme=per_leg[:, 3], account_types=types,
         )  # fmt: skip
 
-    def detail(self, portfolio: Portfolio, pricing: PricingBook):
-        """The full SpanResult (components, 16-scenario arrays, attribution) of one portfolio."""
+    def detail(self, portfolio: Portfolio, pricing: PricingBook, customer: bool = False):
+        """The full SpanResult (components, 16-scenario arrays, attribution) of one portfolio
+        (``customer``: a customer account's, for its initial margin)."""
         dv01 = position_risk(pricing, self.curve).dv01_usd
-        return span_margin(self.book(portfolio, dv01), self.params)
+        return span_margin(self.book(portfolio, dv01), self.params, customer)
 
 
 def _regroup(book: SpanBook, rows: np.ndarray, account: np.ndarray, names) -> SpanBook:
@@ -150,8 +183,11 @@ class VarModel:
     def __init__(self, engine: VarEngine) -> None:
         self.engine = engine
 
-    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts) -> LegMargins:
-        """Margins per account of each leg and of the combined (eligible) portfolio [USD]."""
+    def leg_margins(
+        self, portfolio, book, account_idx, leg, n_accounts, customer=None
+    ) -> LegMargins:
+        """Margins per account of each leg and of the combined (eligible) portfolio [USD]
+        (``customer`` does not change a VaR margin)."""
         keep = np.flatnonzero(np.asarray(leg) >= 0)
         kept = book.take(keep)
         group = np.asarray(account_idx)[keep] * N_LEGS + np.asarray(leg)[keep]

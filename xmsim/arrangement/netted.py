@@ -30,7 +30,7 @@ from xmsim.arrangement.crossmargin import (
     IneligibleRow,
     LegMargins,
 )
-from xmsim.arrangement.models import SpanModel
+from xmsim.arrangement.models import SpanModel, group_account
 from xmsim.engines.span.margin import SpanBook, span_margin_batch
 from xmsim.engines.var.engine import VarEngine, gross_position_usd
 from xmsim.portfolio import HOUSE, Portfolio, Position
@@ -211,15 +211,23 @@ def var_leg_margins(engine: VarEngine, blk: InstrumentBlock) -> LegMargins:
     return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]])
 
 
-def span_leg_margins(model: SpanModel, blk: InstrumentBlock) -> LegMargins:
+def span_leg_margins(
+    model: SpanModel, blk: InstrumentBlock, customer: np.ndarray | None = None
+) -> LegMargins:
     """SPAN margins per account of each leg and of the combined portfolio [USD] on the net
-    quantity of every instrument per (account, leg)."""
+    quantity of every instrument per (account, leg); ``customer`` (bool, shape
+    (n_accounts,); None: none) picks each account's CME account type."""
+    n_acc = blk.n_accounts
+    customer = np.zeros(n_acc, bool) if customer is None else np.asarray(customer, bool)
+    types = tuple(model.params.account_type_of(bool(c)) for c in customer)
     net = span_leg_book(model, blk)
     if net is None:
-        return _leg_margins(lambda *legs: np.zeros(blk.n_accounts))
+        return _leg_margins(lambda *legs: np.zeros(n_acc), types)
     book, names = net
-    margin_usd = span_margin_batch(book, model.params).margin_usd
-    return span_group_margins(names, margin_usd, blk.n_accounts)
+    margin_usd = span_margin_batch(
+        book, model.params, customer[group_account(names, n_acc)]
+    ).margin_usd
+    return span_group_margins(names, margin_usd, n_acc, types)
 
 
 def span_leg_book(
@@ -227,9 +235,9 @@ def span_leg_book(
 ) -> tuple[SpanBook, np.ndarray] | None:
     """The SPAN book of every (account, leg) and combined portfolio of ``blk`` as accounts of
     one batch, and the group id of each of its accounts (``account * N_LEGS + leg``, combined
-    portfolios ``n_accounts * N_LEGS + account``); None when no position is in a leg.
-    ``unit_dv01``: each instrument's DV01 [USD per bp], shape (n_instruments,), when the caller
-    has it (:func:`position_risk` of ``blk.book``)."""
+    portfolios ``n_accounts * N_LEGS + account``; :func:`group_account` gives the account);
+    None when no position is in a leg. ``unit_dv01``: each instrument's DV01 [USD per bp],
+    shape (n_instruments,), when the caller has it (:func:`position_risk` of ``blk.book``)."""
     keep = np.flatnonzero(blk.leg >= 0)
     n_acc = blk.n_accounts
     if keep.size == 0:
@@ -261,19 +269,25 @@ def span_leg_book(
     return book, names
 
 
-def span_group_margins(names: np.ndarray, margin_usd: np.ndarray, n_acc: int) -> LegMargins:
-    """:class:`LegMargins` of a block of ``n_acc`` accounts from the SPAN margins [USD] of its
-    groups ``names`` (:func:`span_leg_book`), shape (len(names),) each."""
+def span_group_margins(
+    names: np.ndarray, margin_usd: np.ndarray, n_acc: int, account_types: tuple[str, ...] = ()
+) -> LegMargins:
+    """:class:`LegMargins` of a block of ``n_acc`` accounts (CME account types
+    ``account_types``) from the SPAN margins [USD] of its groups ``names``
+    (:func:`span_leg_book`), shape (len(names),) each."""
     margin = np.zeros(n_acc * N_LEGS + n_acc)
     margin[names] = margin_usd
     per_leg = margin[: n_acc * N_LEGS].reshape(n_acc, N_LEGS)
     combined = margin[n_acc * N_LEGS :]
-    return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]])
+    return _leg_margins(
+        lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]], account_types
+    )
 
 
-def _leg_margins(margin) -> LegMargins:
+def _leg_margins(margin, account_types: tuple[str, ...] = ()) -> LegMargins:
     """LegMargins from ``margin(*legs)`` (one leg, or LEG_FICC and LEG_CME together)."""
     return LegMargins(
+        account_types=account_types,
         ficc_leg=margin(LEG_FICC), cme_leg=margin(LEG_CME), combined=margin(LEG_FICC, LEG_CME),
         ineligible_ficc=margin(LEG_INELIGIBLE_FICC), ineligible_cme=margin(LEG_INELIGIBLE_CME),
     )  # fmt: skip

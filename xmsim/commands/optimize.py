@@ -3,7 +3,7 @@
     python -m xmsim optimize sample_portfolios/basis_trade.csv --hedge --contracts ZF,ZN,ZB
     python -m xmsim optimize sample_portfolios/dealer_book.csv --allocate --format json
 
-``--hedge`` searches integer contracts (front months) minimising the requirement after
+``--hedge`` searches integer contracts (every listed month) minimising the requirement after
 cross-margining and compares with the DV01-neutral single-contract hedge; ``--allocate``
 chooses which futures go into the cross-margin account. See :mod:`xmsim.optimize`.
 """
@@ -98,6 +98,13 @@ def _money(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def _versus(result) -> str:
+    word, usd = result.versus_naive()
+    if word == "equal":
+        return "same total as the DV01-neutral hedge"
+    return f"{_money(usd)} {word} than the DV01-neutral hedge"
+
+
 def hedge_table(result) -> str:
     frame = result.to_frame()
     cols = {
@@ -116,13 +123,13 @@ def hedge_table(result) -> str:
     fmt = {c: _money for c in ("FICC req", "CME req", "total req", "resid DV01", "contracts")}
     fmt |= {c: "{:.2%}".format for c in ("FICC model sav", "CME model sav", "applied")}
     lines = [
-        f"best hedge [{result.account}] with {', '.join(result.contracts)} "
+        f"best hedge [{result.account}] with {result.searched()} "
         f"({result.n_evaluations} candidates evaluated, {result.n_rounds} search rounds)",
         "trades to add: "
         + (", ".join(f"{t.quantity:+,.0f} {t.description}" for t in result.trades) or "none"),
         f"requirement after cross-margining: {_money(result.margin_before_usd)} -> "
         f"{_money(result.margin_after_usd)} (saving {_money(result.saving_usd)}; "
-        f"vs DV01-neutral {_money(result.saving_vs_naive_usd)})",
+        f"{_versus(result)})",
         "",
         shown.to_string(index=False, formatters=fmt),
         "",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from xmsim import config
+from xmsim.arrangement.models import span_mapping_notes
 from xmsim.commands._blocks import margin_in_blocks, wants_blocks
 from xmsim.commands._checks import (
     MAX_ACCOUNTS,
@@ -30,6 +31,9 @@ from xmsim.commands._common import (
     write_output,
 )
 from xmsim.report.safe import csv_text, json_text
+
+MAX_NOTES_SHOWN = 20
+"""Per-position SPAN mapping notes printed to stderr before a count of the rest."""
 
 
 def register(subparsers) -> None:
@@ -130,6 +134,15 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     extra = {}
+    span_notes = span_mapping_notes(portfolio, sim.span_params)
+    if span_notes:
+        extra["span_notes"] = list(span_notes)
+        for note in () if args.quiet else span_notes[:MAX_NOTES_SHOWN]:
+            print(f"note: SPAN: {note}", file=sys.stderr)
+        if not args.quiet and len(span_notes) > MAX_NOTES_SHOWN:
+            more = len(span_notes) - MAX_NOTES_SHOWN
+            print(f"note: SPAN: {more:,} more such positions (all in --format json: "
+                  "span_notes)", file=sys.stderr)  # fmt: skip
     if args.legacy:
         legacy = sim.run(portfolio, details=False).legacy(
             config.legacy_settings(values_from_args(args))

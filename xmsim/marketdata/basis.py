@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from xmsim.market import BASIS_FACTORS, TENORS, BasisHistory, OvernightSeries, YieldHistory
+from xmsim.units import BP
 
 MAX_CARRY_DAYS = 5
 """An overnight rate stands for later dates without a publication for at most this many
@@ -135,8 +136,8 @@ def synthetic_basis(history: YieldHistory, seed: int = 20260731) -> BasisHistory
     doc = load_basis_stats()
     f = [doc["factors"][n] for n in BASIS_FACTORS]
     phi = np.array([x["ar1_daily"] for x in f])
-    mean = np.array([x["mean_bp"] for x in f]) * 1e-4
-    sd3 = np.array([x["change_3d_std_bp"] for x in f]) * 1e-4
+    mean = np.array([x["mean_bp"] for x in f]) * BP
+    sd3 = np.array([x["change_3d_std_bp"] for x in f]) * BP
     sigma = sd3 / np.sqrt(2.0 * (1.0 - phi**HORIZON_DAYS) / (1.0 - phi**2))
     nu = min(x["student_t_dof"] for x in f)
     rng = np.random.default_rng(seed)

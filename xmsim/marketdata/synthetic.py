@@ -41,7 +41,7 @@ from xmsim.dates import business_days_between
 from xmsim.frozen import readonly
 from xmsim.market import TENORS, ParCurve, YieldHistory
 from xmsim.marketdata.gsw_curve import default_curve
-from xmsim.units import BP
+from xmsim.units import BP, TRADING_DAYS_PER_YEAR
 
 STATS_PATH = Path(__file__).resolve().parents[1] / "data" / "history_stats.json"
 STATS_LABEL = "derived from U.S. Treasury daily par yield curve, 1990–2024"
@@ -179,7 +179,7 @@ def synthetic_history(
     n_changes = n_days - 1
     stressed = _regime_path(n_changes, p, rng)
     shocks = _student_t_shocks(stressed, p, rng)  # (n_changes, n_tenors) [bp]
-    phi = 0.5 ** (1.0 / (p.half_life_years * 252.0))
+    phi = 0.5 ** (1.0 / (p.half_life_years * TRADING_DAYS_PER_YEAR))
     # Backward AR(1) of the deviation from the base curve, zero on the last day:
     # x[t] = phi * x[t+1] - shock[t], solved as one linear filter over the reversed shocks.
     back = ar1_filter(-shocks[::-1], phi)
@@ -335,7 +335,9 @@ def calibrate_history_stats(history: YieldHistory) -> dict:
     longest = int((edges[1::2] - edges[::2]).max()) if edges.size else 0
     lv = pd.DataFrame(np.where(history.filled, np.nan, history.yields * 100), columns=TENORS)
     phis = [_ar1(lv[t].to_numpy()) for t in TENORS]
-    half_lives = [float(np.log(0.5) / np.log(f) / 252.0) if 0 < f < 1 else None for f in phis]
+    half_lives = [
+        float(np.log(0.5) / np.log(f) / TRADING_DAYS_PER_YEAR) if 0 < f < 1 else None for f in phis
+    ]
     used = float(
         np.median([h for t, h in zip(TENORS, half_lives, strict=True) if t in TAIL_TENORS])
     )

@@ -40,7 +40,7 @@ class _Fixed:
     name: str
     margins: LegMargins
 
-    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts) -> LegMargins:
+    def leg_margins(self, portfolio, book, account_idx, leg, n_accounts, customer=None):
         return self.margins
 
 

@@ -84,6 +84,55 @@ def _columns(
     return tuple(cols)
 
 
+MAX_MONTHS_SEARCHED = 4
+"""Months of one contract in the full search; a contract listing more (SR3, SR1, ZQ) has
+every listed month screened first and the best ones searched [ASSUMED, for speed]."""
+
+
+def _month_columns(
+    contracts: Sequence[str | tuple[str, dt.date]], asof: dt.date, account: str
+) -> tuple[tuple[Position, ...], dict[str, tuple[Position, ...]]]:
+    """(columns searched in full, listed months to screen by contract code).
+
+    A code means every listed month (:func:`xmsim.contracts.listed_months`); a
+    ``(code, expiry)`` pair that month only.
+    """
+    full: list[Position] = []
+    screen: dict[str, tuple[Position, ...]] = {}
+    for item in contracts:
+        code, expiry = (item, None) if isinstance(item, str) else item
+        code = ctr.get_contract(code).code
+        months = (expiry,) if expiry else ctr.listed_months(code, asof)
+        cols = tuple(
+            Position(FUTURE, 1.0, account=account, contract=code, expiry=m, label="optimal hedge")
+            for m in months
+        )
+        if len(cols) > MAX_MONTHS_SEARCHED:
+            screen[code] = cols
+        else:
+            full.extend(cols)
+    keys = [(c.contract, c.expiry) for c in (*full, *(c for v in screen.values() for c in v))]
+    if not keys or len(set(keys)) != len(keys):
+        raise ValueError(f"contracts must be a non-empty list without repeats, got {contracts!r}")
+    return tuple(full), screen
+
+
+def _screen_months(
+    sim: Simulator, target: Portfolio, cols: tuple[Position, ...], net_dv01: float
+) -> tuple[Position, ...]:
+    """The :data:`MAX_MONTHS_SEARCHED` months of one contract whose DV01-neutral hedge (and
+    half of it) gives the lowest total, months the book already holds first."""
+    batch = _Batch(sim, target, cols)
+    dv01 = batch.col_risk.dv01_usd
+    n = len(cols)
+    q = np.diag([-np.round(net_dv01 / d) if d else 0.0 for d in dv01])
+    totals = batch.totals(np.vstack([q, np.round(q / 2.0)])).reshape(2, n).min(axis=0)
+    held = {(p.contract, p.expiry) for p in target if p.is_future}
+    order = sorted(range(n), key=lambda j: ((cols[j].contract, cols[j].expiry) not in held,
+                                            round(float(totals[j]), 2), j))  # fmt: skip
+    return tuple(cols[j] for j in sorted(order[:MAX_MONTHS_SEARCHED]))
+
+
 def _bounds(cols, limits: Mapping[str, float] | None) -> tuple[np.ndarray, np.ndarray]:
     hi = np.full(len(cols), 1e7)
     for name, value in (limits or {}).items():
@@ -123,6 +172,8 @@ class HedgeResult:
     n_evaluations: int
     n_rounds: int
     notes: tuple[str, ...] = ()
+    naive_outside: str = ""
+    """Why the DV01-neutral hedge was not a candidate ("" when it was)."""
 
     @property
     def margin_before_usd(self) -> float:
@@ -147,6 +198,25 @@ class HedgeResult:
     @property
     def total_contracts(self) -> float:
         return float(sum(abs(q) for q in self.quantities))
+
+    @property
+    def naive_admissible(self) -> bool:
+        """True when the DV01-neutral hedge was one of the candidates (so never beaten)."""
+        return not self.naive_outside
+
+    def searched(self) -> str:
+        """The contract months searched, by contract: ``ZN Sep-26, Dec-26, Mar-27; ZF ...``."""
+        by_code: dict[str, list[str]] = {}
+        for code, month in zip(self.contracts, self.expiries, strict=True):
+            by_code.setdefault(code, []).append(f"{month:%b-%y}")
+        return "; ".join(f"{code} {', '.join(m)}" for code, m in by_code.items())
+
+    def versus_naive(self) -> tuple[str, float]:
+        """(``lower`` / ``higher`` / ``equal``, |difference|) of the optimal total against the
+        DV01-neutral hedge's [USD]; ``higher`` only when that hedge was outside the search."""
+        diff = round(self.saving_vs_naive_usd)
+        word = "lower" if diff > 0 else "higher" if diff < 0 else "equal"
+        return word, float(abs(diff))
 
     def apply(self, portfolio: Portfolio) -> Portfolio:
         """``portfolio`` with the hedge trades appended (the app's "apply this hedge")."""
@@ -202,14 +272,14 @@ class HedgeResult:
         )
 
     def trades_frame(self) -> pd.DataFrame:
-        """One row per hedge contract: contract, expiry, contracts to add."""
-        return pd.DataFrame(
-            {
-                "contract": self.contracts,
-                "expiry": [f"{e:%Y-%m}" for e in self.expiries],
-                "contracts_to_add": self.quantities,
-            }
-        )
+        """One row per contract month traded (non-zero only): contract, expiry, contracts to
+        add (negative = sell)."""
+        rows = [
+            (c, f"{e:%Y-%m}", q)
+            for c, e, q in zip(self.contracts, self.expiries, self.quantities, strict=True)
+            if q
+        ]
+        return pd.DataFrame(rows, columns=["contract", "expiry", "contracts_to_add"])
 
     def to_dict(self) -> dict:
         """JSON-ready summary (amounts in USD, fractions in [0, 1])."""
@@ -240,7 +310,7 @@ def best_hedge(
     contracts: Sequence[str | tuple[str, dt.date]] = ("ZN",),
     max_contracts: int | None = None,
     limits: Mapping[str, float] | None = None,
-    naive_contract: str = "ZN",
+    naive_contract: str | None = None,
     account: str | None = None,
 ) -> HedgeResult:
     """The integer futures hedge minimising the requirement after cross-margining.
@@ -249,11 +319,13 @@ def best_hedge(
     ----------
     portfolio : the book to hedge (cash, futures or both).
     simulator : engines and settings; its arrangement (house or customer) is respected.
-    contracts : hedge contracts, codes or aliases (front month, ``contracts.front_month``) or
-        ``(code, expiry)`` pairs.
+    contracts : hedge contracts, codes or aliases (every listed month,
+        ``contracts.listed_months``; a contract listing more than :data:`MAX_MONTHS_SEARCHED`
+        months has them screened and the best searched) or ``(code, expiry)`` pairs.
     max_contracts : optional cap on sum |contracts added| [contracts].
     limits : optional cap on |contracts added| per contract code [contracts].
-    naive_contract : contract of the DV01-neutral comparison hedge (front month).
+    naive_contract : contract of the DV01-neutral comparison hedge (the month the book holds,
+        else the front month); default the first of ``contracts``.
     account : customer arrangement: the account to hedge (required with several accounts).
 
     Returns
@@ -263,18 +335,29 @@ def best_hedge(
     """
     asof = simulator.market.asof
     account, target = _target(portfolio, simulator, account)
-    cols = _columns(contracts, asof, account)
-    lo, hi = _bounds(cols, limits)
     budget = None if max_contracts is None else float(max_contracts)
     if budget is not None and budget < 0:
         raise ValueError(f"max_contracts must be >= 0, got {max_contracts}")
+    cols, screen = _month_columns(contracts, asof, account)
+    if naive_contract is None:
+        first = contracts[0]
+        naive_contract = first if isinstance(first, str) else first[0]
     run = simulator.run(target, details=False)
+    elig = (run.legs == LEG_FICC) | (run.legs == LEG_CME)
+    net_dv01 = float(run.risk.dv01_usd[elig].sum())
+    notes = []
+    for code, months in screen.items():
+        best_months = _screen_months(simulator, target, months, net_dv01)
+        cols += best_months
+        notes.append(
+            f"{code}: all {len(months)} listed months screened with a DV01-neutral hedge; the "
+            f"search used {', '.join(f'{c.expiry:%b-%y}' for c in best_months)}"
+        )
     naive = dataclasses.replace(dv01_neutral_hedge(run, naive_contract), account=account)
+    lo, hi = _bounds(cols, limits)
     batch = _Batch(simulator, target, cols)
     search = _Search(batch.totals, lo, hi, budget)
     dv01 = batch.col_risk.dv01_usd
-    elig = (run.legs == LEG_FICC) | (run.legs == LEG_CME)
-    net_dv01 = float(run.risk.dv01_usd[elig].sum())
     singles = [  # single-contract DV01-neutral hedges
         np.where(np.arange(len(cols)) == j, -np.round(net_dv01 / d) if d else 0.0, 0.0)
         for j, d in enumerate(dv01)
@@ -291,12 +374,14 @@ def best_hedge(
         ]
     )
     naive_ok = (naive_q.any() and search.feasible(naive_q)) or naive.quantity == 0
+    why_not = _why_not_admissible(naive, naive_q, cols, lo, hi, budget)
     # the reported numbers: Simulator.arrangement on the materialised portfolios
     before = simulator.arrangement(portfolio) if len(target) != len(portfolio) else run.result
     naive_res = simulator.arrangement(portfolio + Portfolio((naive,)))
     choices = [(best, None), (np.zeros(len(cols)), before)]
     choices += [(naive_q, naive_res)] if naive_ok else []
-    best, trades, after, notes = _settle(simulator, portfolio, cols, choices, search)
+    best, trades, after, settle_notes = _settle(simulator, portfolio, cols, choices, search)
+    notes += settle_notes
     dv01_after = net_dv01 + float(dv01 @ best)
     if abs(dv01_after) > abs(net_dv01) + 1.0:
         notes.append(
@@ -306,8 +391,8 @@ def best_hedge(
         )
     if not naive_ok:
         notes.append(
-            f"the DV01-neutral hedge ({naive.quantity:+g} {naive.description}) is not "
-            "admissible (contract set, limits or max_contracts); shown for comparison"
+            f"the DV01-neutral hedge ({naive.quantity:+g} {naive.description}) is outside the "
+            f"search ({why_not}); shown for comparison only"
         )
     return HedgeResult(
         account=account,
@@ -325,7 +410,22 @@ def best_hedge(
         n_evaluations=search.n_evaluations,
         n_rounds=search.rounds,
         notes=tuple(notes),
+        naive_outside="" if naive_ok else why_not,
     )
+
+
+def _why_not_admissible(naive: Position, naive_q, cols, lo, hi, budget) -> str:
+    """Why the DV01-neutral hedge is not a candidate, in the user's terms."""
+    if not np.any(naive_q):
+        months = [f"{c.expiry:%b-%y}" for c in cols if c.contract == naive.contract]
+        if not months:
+            return f"{naive.contract} is not among the hedge contracts"
+        return f"{naive.expiry:%b-%y} is not among the {naive.contract} months searched"
+    n = abs(naive.quantity)
+    if budget is not None and n > budget:
+        return f"{n:,.0f} contracts is more than the limit of {budget:,.0f}"
+    j = int(np.flatnonzero(naive_q)[0])
+    return f"{n:,.0f} contracts is more than the {naive.contract} limit of {hi[j]:,.0f}"
 
 
 def _settle(sim: Simulator, portfolio: Portfolio, cols, choices, search: _Search):

@@ -105,6 +105,7 @@ class CashflowArrays:
 
     @property
     def n_bonds(self) -> int:
+        """Bonds in the stack [count]: rows of ``times`` (n_bonds, max_flows)."""
         return int(self.times.shape[0])
 
     @property

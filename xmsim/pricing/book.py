@@ -15,8 +15,9 @@ under the curve model, and pricing many positions under many scenarios is two ar
   P&L per contract = face/100 × ΔF with F = forward clean / CF (so DV01 = CTD forward DV01 / CF).
 * SR3 / SR1 / ZQ: the reference-period forward rate R = (DF(t1)/DF(t2) − 1)/τ (τ act/360);
   value = −contracts × usd_per_bp × 1e4 × R: a long gains when rates fall [SRC CME specs].
-* TIPS / AGENCY / BILL / STRIPS with a coupon and maturity: priced as nominal Treasuries
-  [ASSUMED approximation, only used to margin them outside the arrangement].
+* TIPS / AGENCY / BILL / STRIPS with a coupon and maturity: priced as their nominal Treasury
+  stand-in (:func:`xmsim.portfolio.nominal_stand_in`) [ASSUMED approximation, only used to
+  margin them outside the arrangement].
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from scipy import sparse
 
 from xmsim import contracts, dates
 from xmsim.market import BASIS_FACTORS, ParCurve
-from xmsim.portfolio import FUTURE, REPO, REVERSE_REPO, Portfolio
+from xmsim.portfolio import BILL, FUTURE, REPO, REVERSE_REPO, Portfolio, nominal_stand_in
 from xmsim.pricing import bonds, futures
 from xmsim.pricing.curve import (
     MAX_YEARS,
@@ -40,7 +41,7 @@ from xmsim.pricing.curve import (
     node_weights,
     par_yields_at,
 )
-from xmsim.units import DAYS_PER_YEAR
+from xmsim.units import DAYS_PER_YEAR, DAYS_PER_YEAR_ACT360
 
 BUMP_BP = 1.0
 
@@ -105,10 +106,12 @@ class PricingBook:
 
     @property
     def n_positions(self) -> int:
+        """Positions in the book [count]: length of ``scale``."""
         return self.scale.size
 
     def take(self, idx: np.ndarray) -> PricingBook:
-        """The book of positions ``idx`` only (no re-pricing), in that order."""
+        """The book of positions ``idx`` [index, shape (k,)] only (no re-pricing), in that
+        order: k positions."""
         t = self.terms
         terms = PositionTerms(
             t.price[idx], t.market_value_usd[idx], t.notional_usd[idx], t.cf[idx],
@@ -246,7 +249,7 @@ def build_book(
     for i, p in enumerate(b.positions):  # classification only; pricing is vectorised
         if p.product == FUTURE:
             futures_rows.append(i)
-        elif p.maturity is None or (p.coupon_pct is None and p.product != "BILL"):
+        elif p.maturity is None or (p.coupon_pct is None and p.product != BILL):
             b.ctd[i] = "not modelled: needs coupon and maturity"
         elif p.maturity <= b.settle:
             b.ctd[i] = "not modelled: matures before settlement"
@@ -293,9 +296,9 @@ class _Builder:
         return df_at_weights(self.base_df, idx, w)
 
     def add_cash(self, rows: np.ndarray) -> None:
-        """UST (and ineligible cash priced as nominal Treasuries), REPO, REVERSE_REPO."""
-        ps = [self.positions[i] for i in rows]
-        cpn = np.array([(p.coupon_pct or 0.0) / 100.0 for p in ps])
+        """UST (and ineligible cash as its nominal Treasury stand-in), REPO, REVERSE_REPO."""
+        ps = [nominal_stand_in(self.positions[i]) for i in rows]
+        cpn = np.array([p.coupon_pct / 100.0 for p in ps])
         mat = np.array([p.maturity for p in ps], dtype="datetime64[D]")
         kinds = np.array([p.product for p in ps])
         face = np.array([p.quantity for p in ps], dtype=float)
@@ -373,7 +376,7 @@ class _Builder:
         p = self.positions[i]
         spec = contracts.get_contract(p.contract)
         start, end = contracts.reference_period(spec.code, p.expiry)
-        tau = (end - start).days / 360.0
+        tau = (end - start).days / DAYS_PER_YEAR_ACT360
         t_start, t_end = _years(self.settle, start), _years(self.settle, end)
         t1, t2 = max(t_start, 0.0), max(t_end, 1e-6)
         remaining = min(1.0, (t2 - t1) / max(t_end - t_start, 1e-9))

@@ -130,7 +130,7 @@ def discount_at(df_nodes: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 
 def df_at_weights(df_nodes: np.ndarray, idx, w) -> np.ndarray:
-    """DF from node DFs at precomputed :func:`node_weights` ``(idx, w)``.
+    """DF [1] from node DFs at precomputed :func:`node_weights` ``(idx, w)``.
 
     Parameters
     ----------

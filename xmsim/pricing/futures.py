@@ -25,11 +25,12 @@ from xmsim.pricing.baskets import (  # noqa: F401  (the basket rules, re-exporte
     basket_mask,
     deliverable_reason,
 )
+from xmsim.units import DAYS_PER_YEAR_ACT360
 
 CF_YIELD = 0.06
 """The notional yield at which CME conversion factors are computed [decimal]."""
 
-REPO_DAY_BASIS = 360.0
+REPO_DAY_BASIS = DAYS_PER_YEAR_ACT360
 """U.S. repo accrues simple interest on Actual/360 [days]."""
 
 

@@ -25,6 +25,7 @@ from xmsim.pricing.book import (  # noqa: F401  (re-exported)
     ctd_for,
 )
 from xmsim.pricing.curve import discount_nodes
+from xmsim.units import BP
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,8 @@ class RiskReport:
 
     def to_frame(self, portfolio: Portfolio) -> pd.DataFrame:
         """One row per position of ``portfolio`` (the one this book was built from): terms,
-        price, value, DV01, convexity, CTD/CF and key-rate DV01s."""
+        price [per 100 face], value [USD], DV01 [USD per bp], convexity, CTD/CF and key-rate DV01s
+        [USD per bp]: n_positions rows."""
         t = self.book.terms
         frame = pd.DataFrame({
             "row": [p.row for p in portfolio],
@@ -71,7 +73,7 @@ def bumped_curves(yields: np.ndarray, bump_bp: float = BUMP_BP) -> np.ndarray:
     to the parallel bump because par yields interpolate linearly between tenors.
     """
     n_t = len(TENORS)
-    shifts = np.vstack([np.ones(n_t), np.eye(n_t)]) * bump_bp * 1e-4
+    shifts = np.vstack([np.ones(n_t), np.eye(n_t)]) * bump_bp * BP
     return np.vstack([yields + shifts, yields - shifts])
 
 

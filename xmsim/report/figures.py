@@ -14,19 +14,25 @@ import plotly.io as pio
 
 from xmsim.arrangement.crossmargin import ArrangementResult
 from xmsim.report.tables import (
+    CARD_KEYS,
     HEADLINE_KEYS,
     MODEL_NAMES,
     PCT_KEYS,
     SUMMARY_LABELS,
+    account_explain,
+    account_result,
     accounts_frame,
     assumptions_frame,
     compare_display,
     display_views,
+    effective_note,
     explain,
     fmt_pct,
     fmt_usd,
+    fmt_usd_compact,
     fmt_value,
     headline,
+    headline_cards,
     headline_labels,
     ineligible_frame,
     parse_display_number,
@@ -37,6 +43,7 @@ from xmsim.report.tables import (
 __all__ = [
     "BAD_COLOR",
     "BINDING_COLORS",
+    "CARD_KEYS",
     "CME_COLOR",
     "FICC_COLOR",
     "GOOD_COLOR",
@@ -45,17 +52,22 @@ __all__ = [
     "NET_COLOR",
     "PCT_KEYS",
     "SUMMARY_LABELS",
+    "account_explain",
+    "account_result",
     "accounts_frame",
     "assumptions_frame",
     "compare_display",
     "display_views",
     "dv01_ladder_figure",
+    "effective_note",
     "explain",
     "figure_html",
     "fmt_pct",
     "fmt_usd",
+    "fmt_usd_compact",
     "fmt_value",
     "headline",
+    "headline_cards",
     "headline_labels",
     "hedge_ratio_figure",
     "history_dollars_figure",
@@ -129,8 +141,9 @@ def waterfall_figure(result: ArrangementResult) -> go.Figure:
     )
 
 
-def dv01_ladder_figure(ladder: pd.DataFrame) -> go.Figure:
-    """Key-rate DV01 by tenor of the FICC and CME legs and the net [USD per bp]."""
+def dv01_ladder_figure(ladder: pd.DataFrame, subject: str = "") -> go.Figure:
+    """Key-rate DV01 by tenor of the FICC and CME legs and the net [USD per bp]; ``subject``
+    names the portfolio in the title."""
     fig = go.Figure()
     fig.add_bar(x=ladder.tenor, y=ladder.ficc_leg_usd, name="FICC leg", marker_color=FICC_COLOR)
     fig.add_bar(x=ladder.tenor, y=ladder.cme_leg_usd, name="CME leg", marker_color=CME_COLOR)
@@ -143,7 +156,7 @@ def dv01_ladder_figure(ladder: pd.DataFrame) -> go.Figure:
     )
     return _style(
         fig,
-        "DV01 ladder by tenor (eligible legs)",
+        "DV01 ladder by tenor (eligible legs" + (f", {subject})" if subject else ")"),
         barmode="group",
         yaxis_title="USD per bp",
         xaxis_title="tenor",
@@ -157,8 +170,10 @@ def var_histogram_figure(
     confidence: float,
     worst: pd.DataFrame | None = None,
     n_label: int = 3,
+    subject: str = "the combined portfolio",
 ) -> go.Figure:
-    """Histogram of the combined portfolio's scenario P&L [USD] with the VaR line."""
+    """Histogram of the combined portfolio's scenario P&L [USD] with the VaR line;
+    ``subject`` names the portfolio in the title."""
     fig = go.Figure(
         go.Histogram(
             x=np.asarray(pnl_usd),
@@ -187,7 +202,7 @@ def var_histogram_figure(
         )
     return _style(
         fig,
-        "VaR model: P&L of the combined portfolio per historical scenario",
+        f"VaR model: P&L of {subject} per historical scenario",
         xaxis_title="P&L (USD)",
         yaxis_title="scenarios",
         xaxis_tickformat="$,.3s",
@@ -195,8 +210,13 @@ def var_histogram_figure(
     )
 
 
-def span_scenarios_figure(scenarios: pd.DataFrame, margin_usd: float | None = None) -> go.Figure:
-    """SPAN's 16 risk-array scenarios: loss per combined commodity and the portfolio [USD].
+def span_scenarios_figure(
+    scenarios: pd.DataFrame,
+    margin_usd: float | None = None,
+    subject: str = "",
+) -> go.Figure:
+    """SPAN's 16 risk-array scenarios: loss per combined commodity and the portfolio [USD];
+    ``subject`` names the portfolio in the title.
 
     ``scenarios`` is :meth:`xmsim.engines.span.margin.SpanResult.scenarios_frame` (losses positive).
     """
@@ -235,7 +255,8 @@ def span_scenarios_figure(scenarios: pd.DataFrame, margin_usd: float | None = No
         )
     return _style(
         fig,
-        "SPAN model: loss in each of the 16 risk-array scenarios",
+        "SPAN model: loss in each of the 16 risk-array scenarios"
+        + (f", {subject}" if subject else ""),
         barmode="relative",
         yaxis_title="loss (USD)",
         yaxis_tickformat="$,.3s",

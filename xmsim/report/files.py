@@ -13,9 +13,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from xmsim.report import drill
 from xmsim.report import figures as reporting
 from xmsim.report.safe import FORMULA_PREFIXES, csv_bytes, neutralise, neutralise_frame
-from xmsim.simulate import Simulation
+from xmsim.simulate import POOLED, Simulation
 
 __all__ = ["FORMULA_PREFIXES", "csv_bytes", "html_report", "neutralise", "neutralise_frame"]
 
@@ -45,7 +46,9 @@ def summary_frame(sim: Simulation) -> pd.DataFrame:
 
 
 def result_tables(sim: Simulation) -> dict[str, pd.DataFrame]:
-    """Every table of a run, numeric, by sheet name."""
+    """Every table of a run, numeric, by sheet name. The detail sheets (``var_*``, ``span_*``,
+    ``contributions``) are for ``sim.detail_account`` (pick one with
+    :meth:`xmsim.simulate.Simulator.detail`) and say which in a ``portfolio`` column."""
     result = sim.result
     settings = pd.DataFrame(
         [
@@ -56,6 +59,7 @@ def result_tables(sim: Simulation) -> dict[str, pd.DataFrame]:
             {"setting": "asof", "value": result.asof.isoformat()},
             {"setting": "arrangement", "value": result.settings.arrangement},
             {"setting": "history", "value": result.history},
+            {"setting": "detail_for", "value": sim.detail_label},
         ]
     )
     tables = {
@@ -67,12 +71,17 @@ def result_tables(sim: Simulation) -> dict[str, pd.DataFrame]:
         "dv01_ladder": sim.dv01_ladder(),
         "settings": settings,
     }
+    # the detail sheets are for one combined portfolio (or the pooled view): each says which
+    label = {"portfolio": sim.detail_label}
     if sim.var_detail is not None:
-        tables["var_worst"] = sim.var_detail.worst(10)
-        tables["var_components"] = sim.var_detail.to_frame()
+        tables["var_worst"] = sim.var_detail.worst(10).assign(**label)
+        tables["var_components"] = sim.var_detail.to_frame().assign(**label)
     if sim.span_detail is not None:
-        tables["span_components"] = sim.span_detail.to_frame()
-        tables["span_scenarios"] = sim.span_detail.scenarios_frame().reset_index()
+        tables["span_components"] = sim.span_detail.to_frame().assign(**label)
+        tables["span_scenarios"] = sim.span_detail.scenarios_frame().reset_index().assign(**label)
+    if sim.var_detail is not None or sim.span_detail is not None:
+        tables["contributions"] = drill.position_contributions(sim).assign(**label)
+    tables["account_contributions"] = drill.account_contributions(result)
     return tables
 
 
@@ -185,18 +194,29 @@ def html_report(
 
 
 def default_figures(sim: Simulation) -> dict[str, object]:
-    """The report's charts, by heading."""
+    """The report's charts, by heading: the waterfall of the whole run, then the DV01 ladder,
+    VaR histogram and SPAN scenarios of the detail's combined portfolio
+    (:attr:`Simulation.detail_account`), named in each title."""
+    subject = detail_subject(sim)
     figs: dict[str, object] = {
         "Waterfall": reporting.waterfall_figure(sim.result),
-        "DV01 ladder": reporting.dv01_ladder_figure(sim.dv01_ladder()),
+        "DV01 ladder": reporting.dv01_ladder_figure(sim.dv01_ladder(), subject),
     }
     if sim.var_detail is not None and np.asarray(sim.var_detail.pnl_usd).size:
         v = sim.var_detail
         figs["VaR scenarios"] = reporting.var_histogram_figure(
-            v.pnl_usd, v.var_usd, v.settings.confidence, v.worst(5)
+            v.pnl_usd, v.var_usd, v.settings.confidence, v.worst(5), subject=subject
         )
     if sim.span_detail is not None:
         figs["SPAN scenarios"] = reporting.span_scenarios_figure(
-            sim.span_detail.scenarios_frame(), sim.span_detail.margin_usd
+            sim.span_detail.scenarios_frame(), sim.span_detail.margin_usd, subject
         )
     return figs
+
+
+def detail_subject(sim: Simulation) -> str:
+    """The detail's portfolio in a few words for titles: ``CUST_C``, ``HOUSE`` or
+    ``all accounts pooled``; ``the combined portfolio`` when the run has only one."""
+    if len(sim.result.accounts) == 1:
+        return "the combined portfolio"
+    return sim.detail_account if sim.detail_account is not POOLED else "all accounts pooled"

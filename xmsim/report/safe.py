@@ -17,16 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-"""A text cell starting with one of these is read as a formula by spreadsheets (OWASP CSV
-injection); such cells get a leading apostrophe. Numbers are never touched."""
-
-
-def neutralise(value: object) -> object:
-    """``'=1+1`` for ``=1+1``; any non-text value (numbers, dates, None) unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+from xmsim.formula import FORMULA_PREFIXES, neutralise  # noqa: F401  (the cell rule's one home)
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,10 @@ two flavours: numeric (exports, sorting) and formatted text (``display_*``, for 
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -18,6 +21,8 @@ from xmsim.arrangement.summary import SUMMARY_LABELS, no_saving_reason, summary,
 MODEL_NAMES = {"var": "VaR", "span": "SPAN"}
 
 PCT_KEYS = ("savings_ficc_model", "savings_cme_model", "applied")
+POOLED_OPTION = "All accounts pooled"
+"""The account pickers' name for the pooled view (:data:`xmsim.simulate.POOLED`)."""
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -26,6 +31,27 @@ PCT_KEYS = ("savings_ficc_model", "savings_cme_model", "applied")
 def fmt_usd(value: float) -> str:
     """``$1,234,567`` (whole dollars; ``-$5`` for negatives)."""
     return f"-${-value:,.0f}" if round(value) < 0 else f"${value:,.0f}"
+
+
+_COMPACT_UNITS = ((1e3, "k"), (1e6, "m"), (1e9, "bn"), (1e12, "tn"))
+
+
+def fmt_usd_compact(value: float) -> str:
+    """Dollars in three significant figures for cards: ``$27.3m``, ``$2.99m``, ``$745k``,
+    ``$1.50bn``; under $1,000 whole dollars (``$950``); ``-$158k`` for negatives; ``n/a`` when
+    not finite. A figure that rounds to 1,000 of a unit moves up (``$999,999`` -> ``$1.00m``).
+    The exact figure is :func:`fmt_usd`."""
+    if not math.isfinite(value):
+        return "n/a"
+    sign, a = ("-" if round(value) < 0 else ""), abs(value)
+    if round(a) < 1000:
+        return f"{sign}${a:,.0f}"
+    for unit, suffix in _COMPACT_UNITS:
+        x = float(f"{a / unit:.3g}")  # three significant figures
+        if x < 1000 or suffix == _COMPACT_UNITS[-1][1]:
+            digits = 2 if x < 10 else 1 if x < 100 else 0
+            return f"{sign}${x:,.{digits}f}{suffix}"
+    raise AssertionError("unreachable")
 
 
 def fmt_pct(value: float) -> str:
@@ -77,6 +103,105 @@ def headline(result: ArrangementResult) -> list[tuple[str, str, str]]:
     return [(k, labels[k], fmt_value(k, s[k])) for k in HEADLINE_KEYS]
 
 
+CARD_LABELS: dict[str, str] = {
+    "ficc_standalone": "FICC standalone",
+    "cme_standalone": "CME standalone",
+    "savings_ficc_model": "{ficc} savings (FICC{all})",
+    "savings_cme_model": "{cme} savings (CME{all})",
+    "applied": "Applied %{effective}",
+    "ficc_requirement": "FICC after",
+    "cme_requirement": "CME after",
+    "savings_usd": "Dollars saved",
+    "total": "Total before → after",
+}
+"""Short labels of the headline cards (they fit a quarter of a 1280 px page with the sidebar
+open); the card's help text says what each is in full."""
+CARD_KEYS = (*HEADLINE_KEYS, "total")
+CARD_HELP: dict[str, str] = {
+    "ficc_standalone": "FICC's margin on the FICC-eligible leg alone ({ficc} model).",
+    "cme_standalone": "CME's margin on the CME-eligible leg alone ({cme} model).",
+    "savings_ficc_model": "1 − combined / savings base under FICC's model ({ficc}).",
+    "savings_cme_model": "1 − combined / savings base under CME's model ({cme}).",
+    "applied": "The lower of the two savings, capped; 0 if either model finds none.",
+    "ficc_requirement": "FICC standalone × (1 − applied).",
+    "cme_requirement": "CME standalone × (1 − applied).",
+    "savings_usd": "Total before − total after (ineligible positions unchanged).",
+    "total": "FICC + CME requirement (+ ineligible positions, margined outside), before and "
+    "after cross-margining.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One headline card: ``value`` compact (``$27.3m``), ``exact`` to the dollar or the
+    hundredth of a percent, ``help`` the definition followed by the exact figure."""
+
+    key: str
+    label: str
+    value: str
+    exact: str
+    help: str
+
+
+def headline_cards(result: ArrangementResult) -> list[Card]:
+    """The headline cards of a result in display order (:data:`CARD_KEYS`): the eight
+    numbers of :func:`headline` plus total before → after, compact; exact on hover."""
+    s = summary(result)
+    several = len(result.accounts) > 1
+    names = {
+        "ficc": MODEL_NAMES[result.ficc_model],
+        "cme": MODEL_NAMES[result.cme_model],
+        "all": ", all" if several else "",
+        "effective": " (effective)" if several else "",
+    }
+    cards = []
+    for key in CARD_KEYS:
+        label, help_text = CARD_LABELS[key].format(**names), CARD_HELP[key].format(**names)
+        if key == "total":
+            value = f"{fmt_usd_compact(s['total_before'])} → {fmt_usd_compact(s['total_after'])}"
+            exact = f"{fmt_usd(s['total_before'])} → {fmt_usd(s['total_after'])}"
+        elif key in PCT_KEYS:
+            value = exact = fmt_pct(s[key])
+        else:
+            value, exact = fmt_usd_compact(s[key]), fmt_usd(s[key])
+        if several and key in PCT_KEYS:
+            help_text = effective_note(result) if key == "applied" else _weighted_help(key)
+        cards.append(Card(key, label, value, exact, f"{help_text} Exact: {exact}."))
+    return cards
+
+
+def _weighted_help(key: str) -> str:
+    who = "FICC's" if key == "savings_ficc_model" else "CME's"
+    return (
+        f"All combined portfolios together under {who} model: 1 − Σ combined / Σ savings "
+        "base, i.e. each portfolio's savings weighted by that model's savings base."
+    )
+
+
+def effective_note(result: ArrangementResult) -> str:
+    """How the effective applied percentage of several combined portfolios is computed, and
+    why it can exceed the lower model's percentage (say it when it does)."""
+    s = summary(result)
+    n = len(result.accounts)
+    base = s["ficc_standalone"] + s["cme_standalone"]
+    after = s["ficc_requirement"] + s["cme_requirement"]
+    text = (
+        f"Effective applied % = 1 − (FICC + CME after) / (FICC + CME standalone) = 1 − "
+        f"{fmt_usd(after)} / {fmt_usd(base)} = {fmt_pct(s['applied'])}: each of the {n} "
+        "combined portfolios' own applied % weighted by its standalone margin (dollars-"
+        "weighted). Each model's savings % across portfolios is weighted by that model's own "
+        "savings bases instead."
+    )
+    low = min(s["savings_ficc_model"], s["savings_cme_model"])
+    if s["applied"] > low + 5e-5:
+        text += (
+            f" It exceeds the lower model's {fmt_pct(low)} although each portfolio gets at most "
+            "its own lower saving: which model is lower changes from portfolio to portfolio, "
+            "and the averages weight the portfolios differently."
+        )
+    return text
+
+
 def _pct_word(x: float) -> str:
     return f"{x:.1%}"
 
@@ -85,6 +210,19 @@ def explain(result: ArrangementResult) -> str:
     """The reading used (which combined portfolios, how many accounts in each) and one
     plain-English sentence on why the applied percentage is what it is."""
     return reading_text(result.reading).capitalize() + ". " + _why(result)
+
+
+def account_explain(result: ArrangementResult, account: str) -> str:
+    """One combined portfolio of ``result``: which pot it is, how many accounts it pools, and
+    why its applied percentage is what it is (the no-saving reason when it has none)."""
+    one = account_result(result, account)
+    a = one.accounts[0]
+    n = one.reading["house_accounts"] if a.pot == "house" else 1
+    kind = f", CME account type {a.span_account_type}" if a.span_account_type else ""
+    return (
+        f"{a.account}: the {a.pot} combined portfolio ({n} account{'s' if n != 1 else ''}"
+        f"{kind}) of the {one.reading['requested']} reading. " + _why(one)
+    )
 
 
 def _why(result: ArrangementResult) -> str:
@@ -135,6 +273,24 @@ def _why(result: ArrangementResult) -> str:
 
 
 # ------------------------------------------------------------------------------ tables
+
+
+def account_result(result: ArrangementResult, account: str) -> ArrangementResult:
+    """``result`` cut to one combined portfolio (its headline, explanation and views), the
+    reading saying which pot it is and how many accounts it pools."""
+    a = next((x for x in result.accounts if x.account == account), None)
+    if a is None:
+        raise ValueError(f"no combined portfolio {account!r} in the result")
+    house = a.pot == "house"
+    n = int(result.reading.get("house_accounts", 1)) if house else 1
+    reading = {
+        "requested": result.reading.get("requested", result.settings.arrangement),
+        "house_portfolios": int(house),
+        "house_accounts": n if house else 0,
+        "customer_portfolios": int(not house),
+        "customer_accounts": int(not house),
+    }
+    return dataclasses.replace(result, accounts=(a,), reading=reading)
 
 
 def views_frame(result: ArrangementResult) -> pd.DataFrame:
@@ -292,8 +448,7 @@ def assumptions_frame(
         ),
         (
             "SPAN requirement shown",
-            f"{ms.get('span_shown')}; account type {ms.get('span_account_type')} (initial = "
-            f"{ms.get('span_initial_multiplier')} × maintenance)",
+            f"{ms.get('span_shown')}; {account_type_text(ms)}",
             "SRC",
             "CME Clearing Advisories 08-380, 23-376",
         ),
@@ -308,3 +463,15 @@ def assumptions_frame(
         ("Cash Treasuries in SPAN", "DV01-equivalent futures buckets", "ASSUMED", "METHODOLOGY §6"),
     ]
     return pd.DataFrame(rows, columns=["setting", "value", "status", "source / note"])
+
+
+def account_type_text(ms: dict) -> str:
+    """The CME account types of a run's ``model_settings``, e.g. ``account type auto: member
+    for house portfolios, non-HRP for customer accounts (initial = 1 × / 1 × maintenance)``."""
+    kind, mult = ms.get("span_account_type"), ms.get("span_initial_multipliers") or {}
+    if kind == "auto":
+        return (
+            "account type auto: member for house portfolios, non-HRP for customer accounts "
+            f"(initial = {mult.get('member'):g} × / {mult.get('non-HRP'):g} × maintenance)"
+        )
+    return f"account type {kind} (initial = {mult.get(kind, float('nan')):g} × maintenance)"

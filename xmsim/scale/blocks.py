@@ -22,7 +22,7 @@ from xmsim.arrangement.crossmargin import (
     assign_legs,
 )
 from xmsim.arrangement.netted import instrument_block, span_leg_margins, var_leg_margins
-from xmsim.arrangement.pots import Pots, form_pots
+from xmsim.arrangement.pots import CUSTOMER_POT, Pots, form_pots
 from xmsim.portfolio import Portfolio, Position
 from xmsim.simulate import Simulator
 
@@ -76,7 +76,9 @@ def margin_block(sim: Simulator, block: Block) -> tuple[AccountResult, ...]:
     )  # fmt: skip
     margins = {
         "var": var_leg_margins(sim.var_engine, blk),
-        "span": span_leg_margins(sim.span_model, blk),
+        "span": span_leg_margins(
+            sim.span_model, blk, np.array([k == CUSTOMER_POT for k in block.kinds], bool)
+        ),
     }
     inel: dict[int, tuple[IneligibleRow, ...]] = {}
     for r, a in zip(rows, block.account, strict=True):

@@ -37,7 +37,7 @@ from xmsim.arrangement.crossmargin import (
     account_results,
     assign_legs,
 )
-from xmsim.arrangement.models import SpanModel, front_contracts, treasury_codes
+from xmsim.arrangement.models import SpanModel, front_contracts, group_account, treasury_codes
 from xmsim.arrangement.netted import (
     InstrumentBlock,
     instrument_key,
@@ -46,7 +46,7 @@ from xmsim.arrangement.netted import (
     unit_position,
     var_leg_margins,
 )
-from xmsim.arrangement.pots import form_pots
+from xmsim.arrangement.pots import CUSTOMER_POT, form_pots
 from xmsim.config import RunConfig, resolve_span_params
 from xmsim.engines.span._equiv import split_weights
 from xmsim.engines.span.margin import SpanBook, concat_books, span_margin_batch
@@ -192,6 +192,7 @@ class HistoryRunner:
         self.redater = Redater(portfolio, self.book_date)
         self.span_choice = span_choice
         self.pots = form_pots(portfolio, self.config.arrangement.arrangement)
+        self._customer = np.array([k == CUSTOMER_POT for k in self.pots.kinds], bool)
         index: dict[tuple, int] = {}
         inst = np.empty(len(portfolio), dtype=np.int64)
         units = []
@@ -330,22 +331,27 @@ class HistoryRunner:
 
     def _span_margins(self, pending: list[_Pending]) -> list[LegMargins]:
         """SPAN leg margins of every pending date: one batch for all the dates sharing a
-        parameter set (each date's portfolios are accounts of it, with the date's DV01s)."""
+        parameter set (each date's portfolios are accounts of it, with the date's DV01s and
+        each portfolio's CME account type)."""
         n_acc = len(self.pots.names)
         out: list[LegMargins | None] = [None] * len(pending)
         for span in {id(p.span): p.span for p in pending}.values():
+            types = tuple(span.account_type_of(bool(c)) for c in self._customer)
             idx = [i for i, p in enumerate(pending) if p.span is span]
             held = [i for i in idx if pending[i].span_book is not None]
             for i in set(idx) - set(held):
-                out[i] = span_group_margins(np.zeros(0, np.int64), np.zeros(0), n_acc)
+                out[i] = span_group_margins(np.zeros(0, np.int64), np.zeros(0), n_acc, types)
             if not held:
                 continue
             books = [pending[i].span_book[0] for i in held]
-            margin = span_margin_batch(concat_books(books), span).margin_usd
+            customer = np.concatenate(
+                [self._customer[group_account(pending[i].span_book[1], n_acc)] for i in held]
+            )
+            margin = span_margin_batch(concat_books(books), span, customer).margin_usd
             ends = np.cumsum([0, *(len(b.accounts) for b in books)])
             for k, i in enumerate(held):
                 names = pending[i].span_book[1]
-                out[i] = span_group_margins(names, margin[ends[k] : ends[k + 1]], n_acc)
+                out[i] = span_group_margins(names, margin[ends[k] : ends[k + 1]], n_acc, types)
         return out
 
     def _realised_pnl(self, day, compact: PricingBook, nodes, legs) -> np.ndarray:

@@ -40,7 +40,7 @@ def strip_place(position: Position, book_date: dt.date) -> int:
 
 def strip_label(code: str, place: int) -> str:
     """``front``, ``2nd``, ``3rd``... for a place in months after the front month."""
-    step = 1 if code in ("SR1", "ZQ") else 3
+    step = contracts.get_contract(code).listing_months
     n = place // step + 1
     if place % step:
         return f"front + {place} months"

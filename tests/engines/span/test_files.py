@@ -410,3 +410,93 @@ def test_month_arrays_survive_the_csv_and_a_missing_month_is_named(tmp_path):
                        r"CME SPAN file m.pa2.*months there: 2026-12, 2027-03\); load the SPAN "
                        r"file of a business date on which this month is listed"):  # fmt: skip
         span_margin(futures_book([("ZN", 1, 202706)]), params)
+
+
+# --- type 9: debt securities margined as futures equivalents ------------------------------
+
+
+def test_type9_debt_securities_become_the_cash_map_with_their_source(files):
+    params = load_span_params(files["pa2"])
+    (m,) = params.cash_map
+    assert (m.cusip, m.contract, m.month) == ("91282CKZ3", "ZN", dt.date(2026, 12, 1))
+    assert m.conversion_factor == pytest.approx(0.8612345)
+    src = params.source_of("cash_map", "91282CKZ3", "conversion_factor")
+    assert src.status == "SRC" and "record 91, line" in src.source
+    assert "cme.20260731.s.pa2" in src.source
+
+
+def test_a_security_listed_for_two_months_takes_the_nearest_and_a_month_without_array_is_named(
+    tmp_path,
+):
+    debt = [("91282CKZ3", "ZN", MAR, 4.25, dt.date(2033, 5, 15), 0.87, "UST"),
+            ("91282CKZ3", "ZN", DEC, 4.25, dt.date(2033, 5, 15), 0.86, "UST"),
+            ("912810TM0", "ZN", 202709, 4.0, dt.date(2033, 8, 15), 0.84, "UST")]  # fmt: skip
+    fx = Fixture([FProduct("ZN", {DEC: ZN_ARRAY, MAR: ZN_ARRAY}, psr=1600)], debt=debt)
+    path = tmp_path / "cme.20260731.s.pa2"
+    path.write_text(write_pa2(fx), encoding="latin-1")
+    params, notes = read_span_params(path)
+    (m,) = params.cash_map
+    assert (m.month, m.conversion_factor) == (dt.date(2026, 12, 1), pytest.approx(0.86))
+    assert any("listed for ZN 202703 and ZN 202612" in n for n in notes)
+    assert any("912810TM0" in n and "202709" in n and "not used" in n for n in notes)
+
+
+def test_type9_equivalent_margins_the_basis_trade_as_face_x_cf_contracts(tmp_path):
+    """The basis trade's repo'd 10y note (CUSIP 91282CJZ5, 100m face) mapped by a type-9 record
+    into ZN Dec-26 at CF 0.85 enters SPAN as 100e6 / 100e3 x 0.85 = 850 ZN against the short
+    1,011: net -161 ZN (by hand); the same mapping as an xmsim CSV row gives the same margins;
+    a cash position without a record is named as falling back to the automatic mapping."""
+    from xmsim.arrangement.models import span_mapping_notes
+    from xmsim.marketdata.defaults import default_market
+    from xmsim.simulate import RunConfig, Simulator
+    from xmsim.upload.loader import load_portfolio, sample_paths
+
+    base = default_span_params()
+    fx = fixture_from_params(base, _samples_months())
+    fx.debt.append(("91282CJZ5", "ZN", DEC, 4.0, dt.date(2034, 2, 15), 0.85, "UST 4 02/34"))
+    pa2 = tmp_path / "cme.20260731.s.pa2"
+    pa2.write_text(write_pa2(fx), encoding="latin-1")
+    from_file = load_span_params(pa2)
+    csv_path = tmp_path / "p.csv"
+    save_span_params(dataclasses.replace(base, cash_map=from_file.cash_map), csv_path)
+    market = default_market()
+    portfolio = load_portfolio(sample_paths()["basis_trade"], asof=market.asof).portfolio
+    sim = Simulator(market, RunConfig(span_params=from_file))
+    detail = sim.run(portfolio).span_detail
+    repo = [q for s, c, q in detail.equivalents if s == 0]
+    assert repo == [pytest.approx(850.0)] and detail.position_group[0] == "ZN"
+    zn = detail.combined_commodities.index("ZN")
+    assert detail.net_contracts[zn] == pytest.approx(850.0 - 1011.0)
+    via_csv = Simulator(market, RunConfig(span_params=load_span_params(csv_path)))
+    assert via_csv.arrangement(portfolio).totals == pytest.approx(
+        sim.arrangement(portfolio).totals, abs=1e-6
+    )
+    assert span_mapping_notes(portfolio, from_file) == ()
+    cash = load_portfolio(sample_paths()["cash_only"], asof=market.asof).portfolio
+    notes = span_mapping_notes(cash, from_file)
+    assert len(notes) == len(cash) and "no CUSIP" in notes[0]
+    assert "fell back to the automatic mapping" in notes[0] and "2y long" in notes[0]
+    assert span_mapping_notes(cash, base) == ()  # no type-9 rows loaded: nothing to say
+
+
+def test_cli_says_per_position_when_cash_falls_back_to_the_automatic_mapping(tmp_path, capsys):
+    import json
+
+    from xmsim import cli
+    from xmsim.upload.loader import sample_paths
+
+    fx = fixture_from_params(default_span_params(), _samples_months())
+    fx.debt.append(("91282CJZ5", "ZN", DEC, 4.0, dt.date(2034, 2, 15), 0.85, "UST 4 02/34"))
+    path = tmp_path / "cme.20260731.s.pa2"
+    path.write_text(write_pa2(fx), encoding="latin-1")
+    sample = str(sample_paths()["cash_only"])
+    args = ["run", sample, "--span-params", str(path), "--format", "json"]
+    assert cli.main(args) == 0
+    captured = capsys.readouterr()
+    notes = json.loads(captured.out)["span_notes"]
+    n_rows = len(sample_paths()["cash_only"].read_text().splitlines()) - 1  # all cash, no CUSIP
+    assert len(notes) == n_rows and all("fell back to the automatic mapping" in n for n in notes)
+    assert captured.err.count("note: SPAN: row ") == n_rows
+    assert "note: SPAN: row 2: position 'UST 3.875% 2028-07-31 (2y long)'" in captured.err
+    assert cli.main(["run", str(sample_paths()["basis_trade"]), "--span-params", str(path)]) == 0
+    assert "fell back" not in capsys.readouterr().err

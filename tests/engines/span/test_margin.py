@@ -197,7 +197,7 @@ def test_spot_month_charge_in_the_delivery_month():
 def test_initial_follows_the_account_type_and_shown_is_stated():
     params = default_span_params().with_psr({"ZN": 2000})
     result = span_margin(book_of([("ZN", 3, DEC)]), params)
-    assert result.account_type == "member" and result.initial_multiplier == 1.0
+    assert result.account_type == "member" and result.initial_multiplier == 1.0  # auto, house
     assert result.shown == "initial" and result.initial_usd == result.maintenance_usd == 6000
     hrp = span_margin(book_of([("ZN", 3, DEC)]), params.for_account_type("HRP"))
     assert hrp.initial_usd == pytest.approx(6000 * 1.10) and hrp.margin_usd == hrp.initial_usd
@@ -208,7 +208,27 @@ def test_initial_follows_the_account_type_and_shown_is_stated():
     )
     assert maint.margin_usd == maint.maintenance_usd == pytest.approx(6000.0)
     batch = span_margin_batch(book_of([("ZN", 3, DEC)]), params.for_account_type("HRP"))
-    assert batch.initial_usd[0] == pytest.approx(6600.0) and batch.account_type == "HRP"
+    assert batch.initial_usd[0] == pytest.approx(6600.0) and batch.account_types == ("HRP",)
+
+
+def test_auto_account_type_margins_house_as_member_and_customers_as_non_hrp():
+    """Under ``auto`` each account posts its own type's initial: three accounts of 3 ZN
+    (maintenance 3 x 2,000 = 6,000 each) with the non-HRP multiplier set to 1.25 post 6,000 as
+    member and 7,500 as non-HRP customers; an explicit type applies to every account."""
+    params = dataclasses.replace(default_span_params().with_psr({"ZN": 2000}), initial_non_hrp=1.25)
+    assert params.account_type == "auto"
+    rows = [("ZN", 3, DEC, False, k) for k in range(3)]
+    book = book_of(rows, accounts=("HOUSE", "C1", "C2"))
+    batch = span_margin_batch(book, params, customer=[False, True, True])
+    assert batch.maintenance_usd.tolist() == pytest.approx([6000.0] * 3)
+    assert batch.initial_usd.tolist() == pytest.approx([6000.0, 7500.0, 7500.0])
+    assert batch.account_types == ("member", "non-HRP", "non-HRP")
+    one = span_margin(book_of([("ZN", 3, DEC)]), params, customer=True)
+    assert one.account_type == "non-HRP" and one.initial_usd == pytest.approx(7500.0)
+    hrp = span_margin_batch(book, params.for_account_type("HRP"), customer=[False, True, True])
+    assert hrp.initial_usd.tolist() == pytest.approx([6600.0] * 3)
+    with pytest.raises(ValueError, match="shape"):
+        span_margin_batch(book, params, customer=[True])
 
 
 def test_cash_note_at_a_contract_point_nets_with_it_less_the_basis_charge():
@@ -462,7 +482,7 @@ def test_batch_equals_per_account_calls(seed):
     books = [book_of([r[:4] for r in rows if r[4] == a]) for a in range(n_acc)]
     stacked = span_margin_batch(books, default_span_params())
     np.testing.assert_allclose(stacked.maintenance_usd, batch.maintenance_usd, atol=1e-6)
-    assert batch.to_frame().shape == (n_acc, 3)
+    assert batch.to_frame().shape == (n_acc, 4)  # account, type, maintenance, initial
 
 
 def test_span_book_by_account_feeds_the_batch():

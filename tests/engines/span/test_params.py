@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 from importlib import resources
@@ -9,6 +10,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
+from xmsim.engines.span.params import RiskArray, ValueSource
 from xmsim.engines.span.params_io import (
     CashMapping,
     calibrated_span_params,
@@ -39,7 +41,10 @@ def test_default_is_dated_and_labelled_illustrative():
 
 def test_initial_multiplier_by_account_type_cites_the_advisories():
     p = default_span_params()
-    assert p.account_type == "member" and p.shown == "initial"
+    assert p.account_type == "auto" and p.shown == "initial"
+    assert p.account_type_of(customer=False) == "member"
+    assert p.account_type_of(customer=True) == "non-HRP"
+    assert p.for_account_type("HRP").account_type_of(customer=False) == "HRP"
     assert (p.initial_member, p.initial_non_hrp, p.initial_hrp) == (1.0, 1.0, 1.1)
     assert p.initial_multiplier == 1.0
     assert p.for_account_type("non-HRP").initial_multiplier == 1.0
@@ -186,3 +191,29 @@ def test_calibrated_params():
     assert p.scan_spreads == default_span_params().scan_spreads
     with pytest.raises(KeyError, match="Z3N"):
         calibrated_span_params(h, {"ZT": 40.0})
+
+
+def test_saved_parameter_file_neutralises_formula_text_and_reads_back_the_same(tmp_path):
+    """A label or source such as ``=HYPERLINK(...)`` is written with a leading apostrophe (a
+    spreadsheet shows it as text), numbers and risk arrays (``-533|...``) are not touched, and
+    reading the file back gives the same parameter set."""
+    evil = '=HYPERLINK("http://x","click")'
+    kept = [s for s in default_span_params().sources if s.field != "spot_usd"]
+    p = dataclasses.replace(
+        default_span_params(),
+        label=evil,
+        sources=(*kept, ValueSource("product", "ZN", "spot_usd", "USER", "@SUM(1)")),
+        month_arrays=(RiskArray("ZN", 202612, tuple(float(v) for v in range(-8, 8))),),
+    )  # fmt: skip
+    path = tmp_path / "p.csv"
+    save_span_params(p, path)
+    rows = list(csv.reader(path.read_text().splitlines()))
+    cells = {(r[0], r[1], r[2]): r for r in rows}
+    assert cells[("meta", "", "label")][3] == "'" + evil
+    assert cells[("product", "ZN", "spot_usd")][5] == "'@SUM(1)"
+    assert cells[("risk_array", "ZN:202612", "losses")][3].startswith("-8|-7|")  # numbers kept
+    back = load_span_params(path)
+    assert back.label == evil
+    assert back.source_of("product", "ZN", "spot_usd").source == "@SUM(1)"
+    assert back.month_arrays == p.month_arrays
+    assert back.products == p.products

@@ -12,13 +12,14 @@ from xmsim.contracts import canonical_code, contract_table
 from xmsim.engines.span.params import (
     _FIELDS,
     _OPTIONAL,
-    ACCOUNT_TYPES,
+    ACCOUNT_TYPE_CHOICES,
     BASES,
     HEADER,
     SHOWN,
     STATUSES,
     ValueSource,
 )
+from xmsim.formula import restore
 from xmsim.upload.table import LineProblem, iter_records, split_line
 
 
@@ -95,7 +96,7 @@ def _text_problem(field: str, value: str) -> str | None:
         "false",
     ):
         return f"{field}: expected true or false, got {value[:40]!r}"
-    choices = {"shown": SHOWN, "basis": BASES, "account_type": ACCOUNT_TYPES}.get(field)
+    choices = {"shown": SHOWN, "basis": BASES, "account_type": ACCOUNT_TYPE_CHOICES}.get(field)
     if choices and value not in choices:
         return f"{field} must be one of {choices}, got {value[:40]!r}"
     if field == "asof":
@@ -176,7 +177,7 @@ def _read_lines(text: str, name: str, problems: list | None = None) -> _Reader:
         lineno, cells = record
         if not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
             continue
-        cells = [c.strip() for c in cells]
+        cells = [restore(c.strip()) for c in cells]
         if not header_seen:
             if tuple(cells[: len(HEADER)]) != HEADER:
                 raise reader.error(lineno, f"header must be {','.join(HEADER)}")

@@ -204,14 +204,15 @@ def _attribution(core: _Core, eq: FuturesEquivalents, cp: _Compiled, n_pos: int)
 
 @dataclass(frozen=True, slots=True)
 class SpanBatchResult:
-    """Margins of many accounts, each margined on its own: arrays of shape (n_accounts,) [USD]."""
+    """Margins of many accounts, each margined on its own: arrays of shape (n_accounts,) [USD];
+    ``account_types`` is each account's CME account type (how its initial follows)."""
 
     accounts: tuple[str, ...]
     maintenance_usd: np.ndarray
     initial_usd: np.ndarray
     shown: str
     params_label: str
-    account_type: str = "member"
+    account_types: tuple[str, ...] = ()
 
     @property
     def margin_usd(self) -> np.ndarray:
@@ -223,6 +224,7 @@ class SpanBatchResult:
         return pd.DataFrame(
             {
                 "account": self.accounts,
+                "account_type": self.account_types or None,
                 "maintenance_usd": self.maintenance_usd,
                 "initial_usd": self.initial_usd,
             }

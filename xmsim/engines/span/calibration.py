@@ -38,7 +38,8 @@ class PsrRule:
     multiplier: float = 2.0
 
     def window(self, history: YieldHistory) -> YieldHistory:
-        """``history`` restricted to ``start``..``end`` (both included)."""
+        """``history`` restricted to ``start``..``end`` (both included) [daily par yields]; at least
+        250 days, else ``ValueError``."""
         d = history.dates
         m = (d >= np.datetime64(self.start)) & (d <= np.datetime64(self.end))
         if m.sum() < 250:
@@ -48,7 +49,8 @@ class PsrRule:
         return YieldHistory(d[m], history.yields[m], label, filled, history.synthetic)
 
     def apply(self, history: YieldHistory, contract_dv01: Mapping[str, float]) -> SpanParams:
-        """The default parameter set with every PSR re-derived by this rule."""
+        """The default parameter set with every PSR [USD per contract] re-derived by this rule from
+        ``contract_dv01`` [USD per bp per contract] and the window's daily yield changes."""
         return calibrated_span_params(
             self.window(history), contract_dv01, quantile=self.quantile, multiplier=self.multiplier
         )

@@ -14,7 +14,12 @@ From the file (status SRC, source naming file, record and line):
 - spot charge = the delivery-month charge per contract remaining in outrights (4);
 - scanning-based inter-commodity spreads (type 6 method 04) and two-leg delta-based ones (any
   other method, legs on opposite sides) with their priorities, rates and delta ratios;
-- extreme move multiple and covered fraction (B) when every eligible contract month agrees.
+- extreme move multiple and covered fraction (B) when every eligible contract month agrees;
+- the debt securities margined as futures equivalents (91/92): ``SpanParams.cash_map`` rows
+  (CUSIP -> contract month, conversion factor) for the months the file carries; a CUSIP the
+  file lists for several months maps to the nearest one (said in the load notes); a cash
+  position whose CUSIP is not there falls back to the automatic mapping, which
+  :func:`xmsim.arrangement.models.span_mapping_notes` says per position.
 
 Said in the load notes, not silently dropped: spreads with more than two delta-based legs or
 with legs on one side, a product whose months carry different scan ranges, more than one
@@ -24,6 +29,7 @@ calendar rate, tiered scanning methods.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import math
 import zipfile
@@ -35,6 +41,7 @@ from xmsim.engines.span.files_model import InterSpreadRecord, SpanFileData, Span
 from xmsim.engines.span.files_pa2 import RECORD_LENGTH, read_pa2
 from xmsim.engines.span.files_spn import read_spn
 from xmsim.engines.span.params import (
+    CashMapping,
     InterSpread,
     ProductParams,
     RiskArray,
@@ -273,6 +280,42 @@ def _extremes(data: SpanFileData, base: SpanParams) -> tuple[float, float]:
     return base.extreme_multiple, base.extreme_cover
 
 
+def _cash_map(data: SpanFileData, codes: set[str], base: SpanParams, where: str):
+    """The file's type-9 debt securities as ``cash_map`` rows (and their sources), then the
+    base set's own rows for CUSIPs the file does not list."""
+    chosen: dict[str, object] = {}
+    for sec in data.debt:
+        months = data.products[sec.contract].months if sec.contract in codes else {}
+        if sec.month not in months:
+            data.notes.append(
+                f"debt security {sec.cusip} (line {sec.line}) maps into {sec.contract} "
+                f"{sec.month}, a contract month the file has no risk array for: not used"
+            )
+            continue
+        best = chosen.get(sec.cusip)
+        if best is not None:
+            data.notes.append(
+                f"debt security {sec.cusip} is listed for {best.contract} {best.month} and "
+                f"{sec.contract} {sec.month} (line {sec.line}): the nearest month is used"
+            )
+            if best.month <= sec.month:
+                continue
+        chosen[sec.cusip] = sec
+    rows, src = [], []
+    for sec in chosen.values():
+        month = dt.date(sec.month // 100, sec.month % 100, 1)
+        rows.append(CashMapping(sec.cusip, sec.contract, month, sec.conversion_factor))
+        src += [
+            ValueSource("cash_map", sec.cusip, f, "SRC", f"{where}, record 91, line {sec.line}")
+            for f in ("contract", "month", "conversion_factor")
+        ]
+    for m in base.cash_map:
+        if m.cusip not in chosen and m.contract in codes:
+            rows.append(m)
+            src += [s for s in base.sources if s.table == "cash_map" and s.key == m.cusip]
+    return tuple(rows), src
+
+
 def span_params_from_file(data: SpanFileData, base: SpanParams) -> SpanParams:
     """Engine parameters from a loaded SPAN file (see the module docstring for the mapping)."""
     h = data.header
@@ -302,9 +345,12 @@ def span_params_from_file(data: SpanFileData, base: SpanParams) -> SpanParams:
         and not (s.table == "meta" and s.field in from_file)
     ]
     src += [ValueSource("meta", "", f, "SRC", where) for f in sorted(from_file)]
+    cash_map, map_src = _cash_map(data, codes, base, where)
+    src += map_src
     label = f"CME SPAN file {data.name}: business date {h.business_date}, cycle {h.cycle}"
     return dataclasses.replace(
         base,
+        cash_map=cash_map,
         label=label,
         asof=h.business_date,
         products=tuple(products),

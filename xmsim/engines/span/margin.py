@@ -84,7 +84,8 @@ from xmsim.frozen import readonly
 
 
 def map_positions(book: SpanBook, params: SpanParams) -> FuturesEquivalents:
-    """Step 1 alone: the futures-equivalent rows of ``book`` under ``params``.
+    """Step 1 alone: the futures-equivalent rows of ``book`` under ``params`` [contracts per
+    row, shape (n_rows,)].
 
     Parameters
     ----------
@@ -110,13 +111,16 @@ def _group_names(eq: FuturesEquivalents, cc: tuple[str, ...], n_pos: int) -> tup
     return tuple("+".join(n) for n in names)
 
 
-def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
-    """SPAN margin of ``book`` as one portfolio (accounts ignored) under ``params``.
+def span_margin(book: SpanBook, params: SpanParams, customer: bool = False) -> SpanResult:
+    """SPAN margin of ``book`` as one portfolio (accounts ignored) under ``params``;
+    ``customer`` says whether it is a customer account (initial margin:
+    :meth:`SpanParams.account_type_of`).
 
     ``book`` holds n_positions rows (contracts for futures, DV01 [USD per bp] and face [USD] for
     cash); the result's margin and every component are [USD], its risk arrays per combined
     commodity [USD per contract], shape (n_cc, 16).
     """
+    account_type = params.account_type_of(customer)
     cp = _compile(params)
     eq = _map_positions(book, cp)
     eq = dataclasses.replace(eq, account=np.zeros_like(eq.account))
@@ -152,7 +156,7 @@ def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
         params_label=params.label,
         asof=book.asof,
         shown=params.shown,
-        initial_multiplier=params.initial_multiplier,
+        initial_multiplier=params.multiplier_of(account_type),
         combined_commodities=tuple(cp.cc[i] for i in present),
         net_contracts=core.net[0, present],
         scan_risk_usd=core.scan[0, present],
@@ -167,16 +171,21 @@ def span_margin(book: SpanBook, params: SpanParams) -> SpanResult:
         position_contracts=np.bincount(eq.src, eq.q, minlength=n_pos),
         attribution_usd=_attribution(core, eq, cp, n_pos),
         maintenance_usd=float(core.maintenance[0]),
-        account_type=params.account_type,
+        account_type=account_type,
         equivalents=tuple(
             (int(s), cp.cc[c], float(q)) for s, c, q in zip(eq.src, eq.cc, eq.q, strict=True)
         ),
     )
 
 
-def span_margin_batch(books: SpanBook | Sequence[SpanBook], params: SpanParams) -> SpanBatchResult:
+def span_margin_batch(
+    books: SpanBook | Sequence[SpanBook],
+    params: SpanParams,
+    customer: np.ndarray | Sequence[bool] | None = None,
+) -> SpanBatchResult:
     """SPAN margin per account [USD], shape (n_accounts,), every account its own portfolio
-    (customer gross margining).
+    (customer gross margining); ``customer`` (bool, shape (n_accounts,); None: none) marks the
+    customer accounts, whose initial margin follows :meth:`SpanParams.account_type_of`.
 
     ``books`` is one book whose ``account`` array separates the portfolios (``span_book(...,
     by_account=True)``) or a sequence of books (one account each). All accounts run through
@@ -186,14 +195,20 @@ def span_margin_batch(books: SpanBook | Sequence[SpanBook], params: SpanParams) 
     cp = _compile(params)
     eq = _map_positions(book, cp)
     rows = _array_rows(book, eq, cp, params.label)
-    maint = _core(eq, len(book.accounts), cp, params, rows).maintenance
+    n = len(book.accounts)
+    maint = _core(eq, n, cp, params, rows).maintenance
+    is_customer = np.zeros(n, bool) if customer is None else np.asarray(customer, bool)
+    if is_customer.shape != (n,):
+        raise ValueError(f"customer has shape {is_customer.shape}, expected ({n},)")
+    kinds = (params.account_type_of(False), params.account_type_of(True))
+    multiplier = np.array([params.multiplier_of(k) for k in kinds])[is_customer.astype(int)]
     return SpanBatchResult(
         book.accounts,
         readonly(maint),
-        readonly(maint * params.initial_multiplier),
+        readonly(maint * multiplier),
         params.shown,
         params.label,
-        params.account_type,
+        tuple(kinds[int(c)] for c in is_customer),
     )
 
 

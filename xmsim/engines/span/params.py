@@ -25,6 +25,11 @@ ACCOUNT_TYPES = ("member", "non-HRP", "HRP")
 member / hedge accounts and non-heightened-risk-profile customers post initial = maintenance;
 heightened-risk-profile (HRP) accounts post initial = 110% of maintenance (the multipliers are the
 meta values ``initial_member``, ``initial_non_hrp``, ``initial_hrp``)."""
+AUTO_ACCOUNT_TYPE = "auto"
+"""The default: each portfolio by what it is, ``member`` for a house (clearing member's own)
+portfolio and ``non-HRP`` for a customer account (the arrangement's customers are BD-FCMs'
+end users; an HRP customer is set explicitly)."""
+ACCOUNT_TYPE_CHOICES = (AUTO_ACCOUNT_TYPE, *ACCOUNT_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +134,7 @@ class SpanParams:
     inter_spreads: tuple[InterSpread, ...]
     cash_map: tuple[CashMapping, ...] = ()
     cash_basis_rate: float = 0.10
-    account_type: str = "member"
+    account_type: str = AUTO_ACCOUNT_TYPE
     initial_member: float = 1.00
     initial_non_hrp: float = 1.00
     initial_hrp: float = 1.10
@@ -155,21 +160,33 @@ class SpanParams:
         """Futures products in table order (cash joins them as futures equivalents)."""
         return tuple(p.code for p in self.products)
 
-    @property
-    def initial_multiplier(self) -> float:
-        """Initial / maintenance of ``account_type`` [1] (:data:`ACCOUNT_TYPES`)."""
+    def account_type_of(self, customer: bool = False) -> str:
+        """The account type margining one portfolio: the set's own, or under ``auto``
+        ``member`` for a house portfolio and ``non-HRP`` for a customer account."""
+        if self.account_type != AUTO_ACCOUNT_TYPE:
+            return self.account_type
+        return "non-HRP" if customer else "member"
+
+    def multiplier_of(self, account_type: str) -> float:
+        """Initial / maintenance of one of :data:`ACCOUNT_TYPES` [1]."""
         return {
             "member": self.initial_member,
             "non-HRP": self.initial_non_hrp,
             "HRP": self.initial_hrp,
-        }[self.account_type]
+        }[account_type]
+
+    @property
+    def initial_multiplier(self) -> float:
+        """Initial / maintenance of a house portfolio under this set [1]
+        (:meth:`account_type_of`; a customer's: ``multiplier_of(account_type_of(True))``)."""
+        return self.multiplier_of(self.account_type_of(customer=False))
 
     def for_account_type(self, account_type: str) -> SpanParams:
-        """A copy margining ``account_type`` (``member``, ``non-HRP`` or ``HRP``)."""
+        """A copy margining ``account_type`` (one of :data:`ACCOUNT_TYPE_CHOICES`)."""
         return dataclasses.replace(self, account_type=account_type)
 
     def cash_points(self) -> tuple[tuple[str, float], ...]:
-        """(contract, point_years) of the Treasury products that take cash, by point."""
+        """(contract, point_years [years]) of the Treasury products that take cash, by point."""
         pts = [
             (p.code, p.point_years)
             for p in self.products
@@ -185,7 +202,8 @@ class SpanParams:
         raise KeyError(f"unknown combined commodity {code!r}")
 
     def with_psr(self, psr_usd: Mapping[str, float], status: str = "USER") -> SpanParams:
-        """A copy with some products' PSRs replaced (a what-if; the source becomes ``status``)."""
+        """A copy with some products' PSRs replaced by ``psr_usd`` [USD per contract] (a what-if;
+        the source becomes ``status``)."""
         unknown = set(psr_usd) - {p.code for p in self.products}
         if unknown:
             raise KeyError(f"unknown products {sorted(unknown)}")
@@ -202,6 +220,7 @@ class SpanParams:
         return dataclasses.replace(self, products=products, sources=keep + new)
 
     def source_of(self, table: str, key: str, field: str) -> ValueSource | None:
+        """Status and source of one value (``None`` when the set records none) [text]."""
         for s in self.sources:
             if (s.table, s.key, s.field) == (table, key, field):
                 return s
@@ -217,8 +236,10 @@ class SpanParams:
 def _validate(p: SpanParams) -> None:
     if p.shown not in SHOWN:
         raise ValueError(f"shown must be one of {SHOWN}, got {p.shown!r}")
-    if p.account_type not in ACCOUNT_TYPES:
-        raise ValueError(f"account_type must be one of {ACCOUNT_TYPES}, got {p.account_type!r}")
+    if p.account_type not in ACCOUNT_TYPE_CHOICES:
+        raise ValueError(
+            f"account_type must be one of {ACCOUNT_TYPE_CHOICES}, got {p.account_type!r}"
+        )
     for f in ("initial_member", "initial_non_hrp", "initial_hrp"):
         v = getattr(p, f)
         if not (math.isfinite(v) and v > 0):

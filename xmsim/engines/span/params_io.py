@@ -16,9 +16,11 @@ with ``#`` are ignored; line order does not matter. ``status`` is ``SRC``, ``ASS
 ========== ================== ==============================================================
 table      key                fields
 ========== ================== ==============================================================
-meta       (empty)            label, asof (YYYY-MM-DD), account_type (``member`` | ``non-HRP``
-                              | ``HRP``), initial_member, initial_non_hrp, initial_hrp [initial
-                              / maintenance], shown (``initial`` | ``maintenance``),
+meta       (empty)            label, asof (YYYY-MM-DD), account_type (``auto`` | ``member``
+                              | ``non-HRP`` | ``HRP``; auto: member for house portfolios,
+                              non-HRP for customer accounts), initial_member,
+                              initial_non_hrp, initial_hrp [initial / maintenance],
+                              shown (``initial`` | ``maintenance``),
                               cash_basis_rate [fraction of the PSR per matched contract],
                               fractional_spreads (true|false), extreme_multiple,
                               extreme_cover, round_arrays_to_usd (true|false)
@@ -72,7 +74,7 @@ from xmsim.engines.span.files_model import SpanFileData
 # they are re-exported here, the public home of every name.
 from xmsim.engines.span.params import (
     _FIELDS,
-    ACCOUNT_TYPES,
+    ACCOUNT_TYPE_CHOICES,
     BASES,
     HEADER,
     SHOWN,
@@ -86,10 +88,11 @@ from xmsim.engines.span.params import (
     ValueSource,
     _rows,
 )
+from xmsim.formula import neutralise_text
 from xmsim.upload.table import TableError, decode, read_source
 
 __all__ = [
-    "ACCOUNT_TYPES",
+    "ACCOUNT_TYPE_CHOICES",
     "BASES",
     "HEADER",
     "PSR_RULE",
@@ -118,11 +121,13 @@ __all__ = [
 
 
 def save_span_params(params: SpanParams, path: str | Path) -> None:
-    """Write ``params`` as the long CSV described in the module docstring."""
+    """Write ``params`` as the long CSV described in the module docstring; text cells that a
+    spreadsheet would read as a formula get a leading apostrophe (:mod:`xmsim.formula`), which
+    the reader drops again."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows(_rows(params))
+    writer.writerows([neutralise_text(c) for c in row] for row in _rows(params))
     Path(path).write_text(buf.getvalue(), encoding="utf-8")
 
 
@@ -172,8 +177,10 @@ def _build(r: _Reader) -> SpanParams:
     if shown not in SHOWN:
         raise r.error(line, f"shown must be one of {SHOWN}, got {shown!r}")
     account_type, line = r.get("meta", "", "account_type")
-    if account_type not in ACCOUNT_TYPES:
-        raise r.error(line, f"account_type must be one of {ACCOUNT_TYPES}, got {account_type!r}")
+    if account_type not in ACCOUNT_TYPE_CHOICES:
+        raise r.error(
+            line, f"account_type must be one of {ACCOUNT_TYPE_CHOICES}, got {account_type!r}"
+        )
     meta = {f: r.number("meta", "", f) for f in _META_NUMBERS}
     try:
         return SpanParams(

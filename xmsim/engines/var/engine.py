@@ -98,7 +98,7 @@ class VarResult:
     gross_position_usd: float
 
     def worst(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` worst scenarios with their windows."""
+        """The ``n`` worst scenarios: rank, P&L [USD] and the history window of each, ``n`` rows."""
         order = np.argsort(self.pnl_usd)[:n]
         return pd.DataFrame(
             {
@@ -111,7 +111,7 @@ class VarResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Components as a table whose rows sum to the margin."""
+        """Components [USD] as a table whose rows sum to the margin (last row) [USD]."""
         rows = [{"component": k, "usd": v} for k, v in self.components.items()]
         rows.append({"component": "margin", "usd": self.margin_usd})
         return pd.DataFrame(rows)
@@ -141,21 +141,22 @@ class VarEngine:
 
     @property
     def scenario_df(self) -> np.ndarray:
-        """Node DFs of every shocked curve, shape (n_scenarios, n_nodes)."""
+        """Node DFs of every shocked curve [1], shape (n_scenarios, n_nodes)."""
         if self._df is None:
             self._df = discount_nodes(self.market.curve.yields + self.scenarios.shocks)
         return self._df
 
     def use_scenario_df(self, df: np.ndarray) -> None:
         """Take the scenario curves' node DFs computed by the caller (the history runner stacks
-        many dates' scenario curves into one :func:`discount_nodes` call), shape
+        many dates' scenario curves into one :func:`discount_nodes` call) [1], shape
         (n_scenarios, n_nodes)."""
         if df.shape[0] != self.scenarios.n_scenarios:
             raise ValueError(f"{df.shape[0]} scenario curves for {self.scenarios.n_scenarios}")
         self._df = df
 
     def book(self, portfolio: Portfolio) -> PricingBook:
-        """The portfolio's pricing book on the market's base curve (n_positions rows)."""
+        """The portfolio's pricing book on the market's base curve (n_positions rows, values
+        [USD])."""
         return build_book(portfolio, self.market.curve)
 
     def pnl_matrix(self, book: PricingBook, rows: np.ndarray | None = None) -> np.ndarray:
@@ -316,4 +317,5 @@ class VarEngine:
 
     @property
     def asof(self) -> dt.date:
+        """The market's as-of date [date]."""
         return self.market.asof

@@ -79,6 +79,7 @@ class ScenarioSet:
 
     @property
     def n_scenarios(self) -> int:
+        """Scenarios in the set [count]: rows of ``shocks`` (n_scenarios, n_tenors)."""
         return self.shocks.shape[0]
 
 
