@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import context, state
+from ui import context, demo, state
 from ui.sidebar import sidebar
 
 PAGES = (  # file in ui/pages/, title, URL path, Material icon
@@ -49,6 +49,7 @@ def main() -> None:
     )
     state.init_state()
     page = st.navigation(pages(), position="top")
+    demo.follow()  # a demo step's button: open its page
     state.note_page(page.url_path)
     st.title("CME–FICC cross-margining simulator")
     st.caption(
@@ -56,6 +57,8 @@ def main() -> None:
         "and why: both CCPs' savings side by side and the lower one applied."
     )
     context.set_current(context.Context(sidebar()))
+    if not page.url_path:  # the landing page
+        demo.story()
     page.run()
     state.sync_url()  # last: a page may st.rerun() or st.switch_page() before it
 

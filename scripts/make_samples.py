@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from xmsim import dates  # noqa: E402
-from xmsim.upload.loader import COLUMN_NAMES, SAMPLE_ASOF, SAMPLES, format_table_markdown  # noqa: E402
+from xmsim.upload.format import WRITTEN_COLUMNS as COLUMN_NAMES  # noqa: E402
+from xmsim.upload.loader import SAMPLE_ASOF, SAMPLES, format_table_markdown  # noqa: E402
 
 ASOF = SAMPLE_ASOF
 SEED = 20260731

@@ -18,6 +18,7 @@ from ui.state import digest, stored
 from xmsim.arrangement.models import span_mapping_notes
 from xmsim.engines.span.params_io import load_span_params
 from xmsim.marketdata.defaults import default_market
+from xmsim.portfolio import Portfolio
 from xmsim.report.tables import POOLED_OPTION
 from xmsim.simulate import resolve_span_params
 from xmsim.upload.loader import TEMPLATE_CSV, LoadResult, portfolio_to_frame, sample_paths
@@ -72,6 +73,8 @@ class Context:
                 return None, "upload:none"
             name, data = c.upload
             return cached.load("bytes", data, name, asof), f"upload:{digest(data)}"
+        if c.src == "Build by hand":  # an empty book: the Portfolio page's grid fills it
+            return LoadResult(Portfolio()), "hand"
         if c.src == "Paste text":
             if not c.pasted.strip():
                 return None, "paste:none"
@@ -119,6 +122,10 @@ class Context:
         """The margined ``Portfolio`` (at least one position)."""
         portfolio = self.final.portfolio
         if len(portfolio) == 0:
+            if self.source_key == "hand" and self.grid_edits is None:
+                raise NotReady(
+                    "Building by hand: add positions in the grid on the Portfolio page.", "info"
+                )
             raise NotReady(
                 "No valid positions to margin: see the Portfolio page for the errors and fixes."
             )

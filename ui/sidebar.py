@@ -63,6 +63,11 @@ def _portfolio():
     elif src == "Upload file":
         file = sb.file_uploader("CSV or XLSX", type=["csv", "xlsx", "xlsm", "txt"], key="upload")
         upload = (file.name, file.getvalue()) if file is not None else None
+    elif src == "Build by hand":
+        sb.caption(
+            "Start from an empty grid on the **Portfolio** page: the template's columns, each "
+            "line checked as you type."
+        )
     else:
         pasted = sb.text_area(
             "Paste rows (CSV, tab- or semicolon-separated, header first)",
@@ -130,9 +135,22 @@ def _market():
             except HistoryFormatError as exc:
                 sb.error(str(exc))
     h = loaded or default_market().history
-    if not h.start <= st.session_state["asof_picker"] <= h.end:
-        st.session_state["asof_picker"] = h.end if loaded is not None else DEFAULT_ASOF
+    ss = st.session_state
+    key = chosen[0] if chosen else "embedded"
+    changed = ss.get("_history_key", key) != key  # loaded, replaced or removed since last run
+    ss["_history_key"] = key
+    if changed or not h.start <= ss["asof_picker"] <= h.end:
+        # the as-of follows the market: a loaded history's last date, the embedded market's own
+        ss["asof_picker"] = h.end if loaded is not None else DEFAULT_ASOF
+    note = None
+    if changed:
+        note = f"As-of date set to {ss['asof_picker']:%d %b %Y}: " + (
+            "the last date of the loaded history." if loaded is not None
+            else "the embedded market's date (the loaded history was removed)."
+        )  # fmt: skip
     asof = sb.date_input("As-of date", min_value=h.start, max_value=h.end, key="asof_picker")
+    if note:
+        sb.info(note, icon=":material/event:")
     st.session_state["asof"] = asof.isoformat()
     if loaded is None:
         assumed(

@@ -9,7 +9,7 @@ import streamlit as st
 
 from xmsim.marketdata.defaults import DEFAULT_ASOF
 
-SOURCES = ("Sample", "Upload file", "Paste text")
+SOURCES = ("Sample", "Upload file", "Paste text", "Build by hand")
 DEFAULTS = {
     "src": "Sample",
     "sample": "basis_trade",

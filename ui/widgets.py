@@ -55,6 +55,8 @@ GRID_COLUMNS = {
 def grid_frame(loaded: LoadResult) -> pd.DataFrame:
     """The upload-format frame with real dates, ready for the grid's date pickers."""
     frame = portfolio_to_frame(loaded.portfolio)
+    for col in ("quantity", "coupon", "price"):  # numbers even when the grid starts empty
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
     for col in ("maturity", "issue_date", "end_date", "expiry"):
         frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.date
     return frame

@@ -273,12 +273,14 @@ def test_results_csv_is_the_accounts_table(basis):
 
 
 def test_html_report_is_self_contained(basis):
-    page = exports.html_report(basis)
+    page = exports.html_report(basis)  # static SVG charts: no script at all
     assert page.startswith("<!DOCTYPE html>")
-    assert "Plotly.newPlot" in page and len(page) > 1_000_000  # plotly.js inline
-    assert not re.search(r"<script[^>]*\bsrc=", page)  # no external scripts
+    assert "<script" not in page and page.count("<svg") == 4
     assert not re.search(r"<link[^>]*\bhref=", page)  # no external stylesheets
-    assert page.count('<script type="text/javascript">/**') <= 1  # plotly.js embedded once
+    interactive = exports.html_report(basis, figures=exports.default_figures(basis))
+    assert "Plotly.newPlot" in interactive and len(interactive) > 1_000_000  # plotly.js inline
+    assert not re.search(r"<script[^>]*\bsrc=", interactive)  # no external scripts
+    assert interactive.count('<script type="text/javascript">/**') <= 1  # plotly.js once
     for _, label, value in reporting.headline(basis.result):
         assert label in page and value in page
     assert "illustrative, not official CME levels" in page

@@ -15,6 +15,7 @@ import pytest
 from xmsim.cusip import check_digit, cusip_problem, is_treasury_cusip, is_valid_cusip
 from xmsim.portfolio import FUTURE, HOUSE, Portfolio, Position
 from xmsim.upload import loader
+from xmsim.upload.format import WRITTEN_COLUMNS
 from xmsim.upload.loader import (
     COLUMN_NAMES,
     ERROR,
@@ -183,8 +184,42 @@ def test_programmer_errors_raise():
 def test_template_has_every_column_and_loads_clean():
     result = load_portfolio_text(TEMPLATE_CSV, asof=ASOF)
     assert result.issues == ()
-    assert TEMPLATE_CSV.splitlines()[0].split(",") == list(COLUMN_NAMES)
+    assert TEMPLATE_CSV.splitlines()[0].split(",") == list(WRITTEN_COLUMNS)
+    assert [c for c in COLUMN_NAMES if c not in WRITTEN_COLUMNS] == ["side"]  # read, not written
     assert {p.product for p in result.portfolio} == set(loader.PRODUCTS)
+
+
+BROKER = """\
+Account ID,Type,Side,Par Value,Coupon %,Maturity Date,Symbol,Contract Month
+CUST_A,UST,BUY,"1,000,000",4.25,2034-11-15,,
+CUST_A,FUTURE,SELL,50,,,ZN,2026-12
+CUST_A,FUTURE,S,-50,,,ZN,2026-12
+CUST_A,FUTURE,BUY,-50,,,ZN,2026-12
+CUST_A,FUTURE,HOLD,5,,,ZN,2026-12
+CUST_A,REPO,SELL,5000000,4.25,2034-11-15,,
+CUST_A,FUTURE,long,7,,,ZN,2026-12
+"""
+
+
+def test_broker_headers_are_reported_as_read_and_side_signs_quantities():
+    result = load_portfolio_text(BROKER, asof=ASOF)
+    assert result.alias_notes() == (
+        "read column 'Account ID' as account",
+        "read column 'Type' as product",
+        "read column 'Par Value' as quantity",
+        "read column 'Coupon %' as coupon",
+        "read column 'Maturity Date' as maturity",
+        "read column 'Symbol' as contract",
+        "read column 'Contract Month' as expiry",
+    )  # "Side" is the column's own name: nothing to report
+    assert [(p.row, p.quantity) for p in result.portfolio] == [
+        (2, 1_000_000.0), (3, -50.0), (4, -50.0), (8, 7.0)
+    ]  # fmt: skip
+    errors = {(i.row, i.column): i.message for i in result.errors}
+    assert "negative but side is BUY" in errors[(5, "side")]
+    assert errors[(6, "side")].startswith("unknown side 'HOLD': use BUY or SELL")
+    assert "side is not used for REPO rows" in errors[(7, "side")]
+    assert loader.portfolio_to_frame(result.portfolio).columns.tolist() == list(WRITTEN_COLUMNS)
 
 
 def test_format_table_lists_every_column():
@@ -201,7 +236,7 @@ def _template() -> Portfolio:
 def test_dataframe_csv_and_file_objects_round_trip(tmp_path):
     portfolio = _template()
     frame = portfolio_to_frame(portfolio)
-    assert list(frame.columns) == list(COLUMN_NAMES)
+    assert list(frame.columns) == list(WRITTEN_COLUMNS)
     text = frame.to_csv(index=False)
     path = tmp_path / "p.csv"
     path.write_text(text)

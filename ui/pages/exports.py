@@ -24,16 +24,23 @@ def render() -> None:
     downloads = (  # label, data (bytes or a callable run on click), file name, MIME type
         ("Results (CSV)", exports.results_csv(sim), f"{stem}.csv", "text/csv"),
         ("All tables (XLSX)", lambda: exports.results_xlsx(detail), f"{stem}.xlsx", XLSX),
-        ("Client report (HTML)", lambda: exports.html_report(detail), f"{stem}.html", "text/html"),
+        ("Printable report (HTML)", lambda: exports.html_report(detail), f"{stem}.html",
+         "text/html"),
         ("Portfolio (CSV)", exports.csv_bytes(portfolio_to_frame(ctx.portfolio)),
          "portfolio.csv", "text/csv"),
     )  # fmt: skip
     for col, (label, data, name, mime) in zip(st.columns(4), downloads, strict=True):
         col.download_button(label, data, name, mime, on_click="ignore", width="stretch")
     st.caption(
-        "Spreadsheet cells starting with = + - @ are prefixed with an apostrophe "
-        "(formula-injection safe); numbers stay numbers. The HTML report is one "
-        "self-contained file with interactive charts."
+        "**Results (CSV)** is the same file as `python -m xmsim run FILE --format csv`: one "
+        "row per combined portfolio and a TOTAL row. **All tables (XLSX)** has one sheet per "
+        "table with dollar and percent formats, frozen headers and fitted columns. The "
+        "**printable report** is one file (well under 1 MB, no internet needed) that prints on "
+        "A4 or Letter from the browser's Print; hover a chart bar for its exact value."
+    )
+    st.caption(
+        "Text cells starting with = + - @ get a leading apostrophe so that a spreadsheet "
+        "never runs them as formulas; numbers stay numbers."
     )
     st.caption(
         f"Detail sheets and charts (VaR, SPAN, contributions) are for {detail.detail_label}; "

@@ -53,6 +53,8 @@ def render() -> None:
     if sim is None:
         return
     key = book_key(ctx)
+    if st.session_state.pop("_demo_hedge", False) and not stored("trades").get(key):
+        add_trade(key, dv01_neutral_hedge(sim, "ZN"))  # the demo story's step 3
     st.subheader("Build a what-if")
     st.caption(
         "Scale a leg of the book and add trades on top of it (the book itself is not edited: "

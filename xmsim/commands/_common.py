@@ -303,6 +303,9 @@ def load_portfolio_or_exit(
         path, asof=asof, max_rows=getattr(args, "max_rows", None),
         max_bytes=max_mb * 2**20 if max_mb else None,
     )  # fmt: skip
+    if not quiet:
+        for note in res.alias_notes():
+            print(f"note: {note}", file=sys.stderr)
     for i in res.issues:
         if i.row is None or not quiet:  # --quiet never hides a file-level reason
             where = "file" if i.row is None else f"row {i.row}"

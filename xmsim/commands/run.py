@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from xmsim import config
 from xmsim.arrangement.models import span_mapping_notes
 from xmsim.commands._blocks import margin_in_blocks, wants_blocks
@@ -179,12 +177,9 @@ def main(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json_text({**result.to_dict(), **extra})
     elif args.format == "csv":
-        frame = result.to_frame()
-        totals = {
-            "account": "TOTAL",
-            **{k: v for k, v in result.totals.items() if k in frame.columns},
-        }
-        text = csv_text(pd.concat([frame, pd.DataFrame([totals])], ignore_index=True))
+        from xmsim.report.stream import results_frame
+
+        text = csv_text(results_frame(result))
     else:
         from xmsim.report.text import arrangement_table
 

@@ -79,6 +79,7 @@ __all__ = [
     "var_histogram_figure",
     "views_frame",
     "waterfall_figure",
+    "waterfall_steps",
 ]
 
 FICC_COLOR = "#1f4e79"
@@ -103,8 +104,8 @@ def _style(fig: go.Figure, title: str, **layout) -> go.Figure:
     return fig
 
 
-def waterfall_figure(result: ArrangementResult) -> go.Figure:
-    """From standalone to cross-margined margin [USD], both CCPs and the ineligible rows."""
+def waterfall_steps(result: ArrangementResult) -> list[tuple[str, float, str]]:
+    """(label, amount [USD], ``relative`` or ``total``) from standalone to cross-margined."""
     s = summary(result)
     steps = [
         ("FICC standalone", s["ficc_standalone"], "relative"),
@@ -112,12 +113,18 @@ def waterfall_figure(result: ArrangementResult) -> go.Figure:
     ]
     if s["ineligible_margin"] > 0:
         steps.append(("Ineligible (standalone)", s["ineligible_margin"], "relative"))
-    steps += [
+    return [
+        *steps,
         ("Before", s["total_before"], "total"),
         ("FICC reduction", s["ficc_requirement"] - s["ficc_standalone"], "relative"),
         ("CME reduction", s["cme_requirement"] - s["cme_standalone"], "relative"),
         ("After", s["total_after"], "total"),
     ]
+
+
+def waterfall_figure(result: ArrangementResult) -> go.Figure:
+    """From standalone to cross-margined margin [USD], both CCPs and the ineligible rows."""
+    steps = waterfall_steps(result)
     fig = go.Figure(
         go.Waterfall(
             x=[x for x, _, _ in steps],

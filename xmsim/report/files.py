@@ -1,12 +1,9 @@
-"""Downloads: result tables as CSV and XLSX (safe against formula injection) and a
-self-contained HTML report (tables, interactive charts with plotly.js inline, settings,
-assumptions) fit to send to a client.
+"""Downloads: result tables as CSV and formatted XLSX (safe against formula injection) and the
+printable HTML report (:mod:`xmsim.report.printable`, re-exported) fit to send to a client.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 import io
 from collections.abc import Mapping
 
@@ -15,23 +12,100 @@ import pandas as pd
 
 from xmsim.report import drill
 from xmsim.report import figures as reporting
+from xmsim.report.printable import html_report
 from xmsim.report.safe import FORMULA_PREFIXES, csv_bytes, neutralise, neutralise_frame
+from xmsim.report.stream import results_frame
 from xmsim.simulate import POOLED, Simulation
 
 __all__ = ["FORMULA_PREFIXES", "csv_bytes", "html_report", "neutralise", "neutralise_frame"]
 
 
-def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """One worksheet per table (names cut to Excel's 31 characters), neutralised, no index."""
+USD_FORMAT = "#,##0;-#,##0"
+PCT_FORMAT = "0.00%"
+COUNT_FORMAT = "0"
+PRICE_FORMAT = "0.0000"
+DATE_FORMAT = "yyyy-mm-dd"
+PCT_NAMES = frozenset(
+    {"applied", "savings", "var_savings", "span_savings", "savings_ficc_model",
+     "savings_cme_model", "savings_ficc", "savings_cme", "Savings %"}
+)  # fmt: skip
+"""Columns, or row keys of the summary and views sheets, holding fractions shown as %."""
+COUNT_NAMES = frozenset({"row", "rank", "n_accounts", "n_house_accounts", "n_customer_accounts"})
+PRICE_NAMES = frozenset({"price", "conversion_factor", "cf", "convexity_usd_per_bp2"})
+
+
+def number_format(column: str, row_key: object = None) -> str:
+    """The Excel number format of a numeric cell, by its column (or, in the key-value sheets,
+    its row key): % for fractions, whole numbers for counts, 4 decimals for prices and CFs,
+    whole dollars with thousands separators otherwise."""
+    for name in (str(row_key) if row_key is not None else None, column):
+        if name is None:
+            continue
+        if name in PCT_NAMES or name.startswith("Savings") or name.endswith("_share"):
+            return PCT_FORMAT
+        if name in COUNT_NAMES:
+            return COUNT_FORMAT
+        if name in PRICE_NAMES:
+            return PRICE_FORMAT
+    return USD_FORMAT
+
+
+def _shown_width(value: object, fmt: str | None) -> int:
+    if fmt is None:
+        return len(str(value)) if value is not None else 0
+    if fmt == PCT_FORMAT:
+        return 8
+    if fmt == PRICE_FORMAT:
+        return len(f"{value:,.4f}")
+    return len(f"{value:,.0f}")
+
+
+def xlsx_bytes(
+    tables: Mapping[str, pd.DataFrame], row_keys: Mapping[str, str] | None = None
+) -> bytes:
+    """One worksheet per table (names cut to Excel's 31 characters), neutralised, no index.
+
+    Numbers keep their values and get :func:`number_format` (``row_keys`` names, per sheet, a
+    column whose value decides the format row by row: the key-value sheets); the header row is
+    bold, frozen and filtered; the first column is frozen when it holds text; every column is
+    as wide as its longest shown cell (10 to 60 characters); long text wraps.
+    """
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     buffer = io.BytesIO()
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F1F4F8")
+    wrap = Alignment(wrap_text=True, vertical="top")
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in tables.items():
             sheet = neutralise_frame(frame)
-            sheet.to_excel(writer, sheet_name=str(name)[:31], index=False)
-            ws = writer.sheets[str(name)[:31]]
-            for i, col in enumerate(sheet.columns, 1):
-                width = min(60, max(10, len(str(col)) + 2))
-                ws.column_dimensions[ws.cell(1, i).column_letter].width = width
+            title = str(name)[:31]
+            sheet.to_excel(writer, sheet_name=title, index=False)
+            ws = writer.sheets[title]
+            key_col = (row_keys or {}).get(name)
+            keys = sheet[key_col].tolist() if key_col in sheet.columns else [None] * len(sheet)
+            for j, col in enumerate(sheet.columns, 1):
+                width = len(str(col))
+                for i, value in enumerate(sheet[col].tolist(), 2):
+                    cell = ws.cell(i, j)
+                    is_num = isinstance(value, (int, float)) and not isinstance(value, bool)
+                    if is_num and value == value:  # not NaN
+                        fmt = number_format(str(col), keys[i - 2])
+                        cell.number_format = fmt
+                        width = max(width, _shown_width(value, fmt))
+                    else:
+                        text = "" if value is None or value != value else str(value)
+                        width = max(width, min(len(text), 60))
+                        if len(text) > 60:
+                            cell.alignment = wrap
+                head = ws.cell(1, j)
+                head.font, head.fill = bold, fill
+                ws.column_dimensions[head.column_letter].width = min(60, max(10, width + 2))
+            first_text = len(sheet.columns) > 1 and not pd.api.types.is_numeric_dtype(
+                sheet[sheet.columns[0]]
+            )
+            ws.freeze_panes = "B2" if first_text else "A2"
+            if len(sheet.columns) and len(sheet):
+                ws.auto_filter.ref = ws.dimensions
     return buffer.getvalue()
 
 
@@ -86,111 +160,18 @@ def result_tables(sim: Simulation) -> dict[str, pd.DataFrame]:
 
 
 def results_csv(sim: Simulation) -> bytes:
-    """The per-account results (with a total row when several accounts) as CSV."""
-    return csv_bytes(reporting.accounts_frame(sim.result))
+    """The per-account results and the ``TOTAL`` row as CSV: byte for byte what
+    ``python -m xmsim run FILE --format csv`` writes (:func:`xmsim.report.stream.results_frame`)."""
+    return csv_bytes(results_frame(sim.result))
 
 
 def results_xlsx(sim: Simulation) -> bytes:
     """Every table of :func:`result_tables` as an XLSX workbook."""
-    return xlsx_bytes(result_tables(sim))
+    return xlsx_bytes(result_tables(sim), row_keys={"summary": "key", "views": "item"})
 
 
 # ------------------------------------------------------------------------------ HTML report
-
-_CSS = """
-body{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;
-color:#222;line-height:1.45;padding:0 1rem}
-h1{color:#1f4e79;margin-bottom:.2rem}h2{color:#1f4e79;border-bottom:2px solid #e0e6ee;
-padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem;width:100%}
-th,td{border:1px solid #d8dde3;padding:.3rem .5rem;text-align:right}
-th{background:#f1f4f8}td:first-child,th:first-child{text-align:left}
-.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:.7rem}
-.card{border:1px solid #d8dde3;border-radius:8px;padding:.6rem .8rem;background:#fafbfc}
-.card .l{font-size:.8rem;color:#555}.card .v{font-size:1.35rem;font-weight:600}
-.why{background:#eef5ec;border-left:4px solid #2e7d32;padding:.6rem .9rem}
-.badge{background:#ffe0b2;color:#8a4b00;border-radius:4px;padding:0 .35rem;font-size:.75rem}
-.note{color:#666;font-size:.85rem}
-"""
-
-
-def _table_html(frame: pd.DataFrame, index: bool = False) -> str:
-    return frame.to_html(index=index, border=0, escape=True, na_rep="")
-
-
-def _fmt_numeric(frame: pd.DataFrame, pct_cols: tuple[str, ...] = ()) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if col in pct_cols:
-            out[col] = out[col].map(reporting.fmt_pct)
-        elif pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    return out
-
-
-def html_report(
-    sim: Simulation,
-    figures: Mapping[str, object] | None = None,
-    notes: tuple[str, ...] = (),
-    title: str = "Cross-margining what-if report",
-) -> str:
-    """A single self-contained HTML page (plotly.js inline once; no external resources).
-
-    ``figures`` maps a heading to a plotly figure (default: waterfall, DV01 ladder, VaR
-    histogram, SPAN scenarios); ``notes`` are extra lines shown under the title.
-    """
-    result = sim.result
-    if figures is None:
-        figures = default_figures(sim)
-    cards = "".join(
-        f'<div class="card"><div class="l">{html.escape(label)}</div>'
-        f'<div class="v">{html.escape(value)}</div></div>'
-        for _, label, value in reporting.headline(result)
-    )
-    divs = "".join(
-        f"<h3>{html.escape(name)}</h3>" + reporting.figure_html(fig, include_plotlyjs=(i == 0))
-        for i, (name, fig) in enumerate(figures.items())
-    )
-    assumptions = reporting.assumptions_frame(
-        result.model_settings,
-        result.history,
-        sim.market.curve.label,
-        sim.market.history.synthetic,
-        result.settings.arrangement,
-        result.settings.cap,
-        result.settings.savings_basis,
-    )
-    accounts = _fmt_numeric(
-        reporting.accounts_frame(result), ("var_savings", "span_savings", "applied")
-    )
-    inel = reporting.ineligible_frame(result)
-    parts = [
-        f"<h1>{html.escape(title)}</h1>",
-        f'<p class="note">As of {result.asof:%d %B %Y} · {result.settings.arrangement} '
-        f"arrangement · generated {dt.datetime.now():%Y-%m-%d %H:%M} by xmsim · "
-        '<span class="badge">ESTIMATE</span> a simulation with FICC-like and CME-like '
-        "models, not either CCP's official requirement.</p>",
-        *(f'<p class="note">{html.escape(n)}</p>' for n in notes),
-        f'<div class="cards">{cards}</div>',
-        f'<p class="why">{html.escape(reporting.explain(result))}</p>',
-        "<h2>FICC's view vs CME's view</h2>",
-        _table_html(reporting.display_views(result), index=True),
-        "<h2>Charts</h2>",
-        divs,
-        "<h2>Accounts</h2>",
-        _table_html(accounts),
-        "<h2>Ineligible positions</h2>",
-        _table_html(inel) if len(inel) else "<p>None: every position is eligible.</p>",
-        "<h2>Settings and assumptions</h2>",
-        _table_html(assumptions),
-        f'<p class="note">History / scenarios: {html.escape(result.history)}</p>',
-    ]
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
-        + "\n".join(parts)
-        + "</body></html>"
-    )
+# (the printable report lives in xmsim.report.printable; html_report is re-exported here)
 
 
 def default_figures(sim: Simulation) -> dict[str, object]:

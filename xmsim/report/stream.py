@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
+import pandas as pd
+
 from xmsim.arrangement.crossmargin import (
     TOTAL_KEYS,
     AccountResult,
@@ -23,6 +25,15 @@ from xmsim.arrangement.crossmargin import (
 )
 
 STREAM_FORMATS = ("csv", "jsonl")
+
+
+def results_frame(result: ArrangementResult) -> pd.DataFrame:
+    """The results CSV as one table: :meth:`ArrangementResult.to_frame` plus the ``TOTAL`` row
+    (the :data:`TOTAL_KEYS` among its columns), exactly what :class:`ResultStream` writes block
+    by block. ``run --format csv`` and the app's results download both write this table."""
+    frame = result.to_frame()
+    totals = {"account": "TOTAL", **{k: v for k, v in result.totals.items() if k in frame.columns}}
+    return pd.concat([frame, pd.DataFrame([totals])], ignore_index=True)
 
 
 class Totals:

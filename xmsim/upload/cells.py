@@ -286,6 +286,19 @@ def _product_lookup() -> dict[str, str]:
     return {alias: product for product, aliases in _PRODUCT_ALIASES.items() for alias in aliases}
 
 
+SIDES = {"BUY": 1.0, "B": 1.0, "LONG": 1.0, "L": 1.0, "BOUGHT": 1.0,
+         "SELL": -1.0, "S": -1.0, "SHORT": -1.0, "SH": -1.0, "SOLD": -1.0}  # fmt: skip
+"""Side cells and the sign they give the quantity."""
+
+
+def parse_side(raw: object) -> float:
+    """+1 for BUY (B, LONG, L, BOUGHT), -1 for SELL (S, SHORT, SH, SOLD); case-insensitive."""
+    key = cell_text(raw).strip().upper()
+    if key not in SIDES:
+        raise CellError(f"unknown side '{raw}': use BUY or SELL (or B / S, LONG / SHORT)")
+    return SIDES[key]
+
+
 def parse_contract(raw: object) -> str:
     code = canonical_code(cell_text(raw))
     if code is None:

@@ -47,6 +47,7 @@ class Column:
     description: str
     example: str
     aliases: tuple[str, ...] = ()
+    written: bool = True  # False: read from uploads, never written back (side)
 
 
 def contract_list() -> str:
@@ -67,6 +68,10 @@ COLUMNS: tuple[Column, ...] = (
            "1,000,000 / 1e6 / (5) / 250k / 5mm / 2bn.", "10,000,000",
            ("qty", "face", "notional", "amount", "position", "par", "contracts", "parvalue",
             "facevalue", "faceamount", "paramount", "quantityheld")),
+    Column("side", "optional", "BUY or SELL (also B / S, LONG / SHORT): the sign of quantity, "
+           "which may then be unsigned. Not for REPO / REVERSE_REPO (the product is the "
+           "direction).", "SELL", ("buysell", "b/s", "direction", "longshort", "buyorsell",
+           "transactiontype", "bs"), written=False),
     Column("coupon", "UST, REPO, REVERSE_REPO", "Annual coupon [%], 0 to 20.", "4.25",
            ("cpn", "couponpct", "couponrate", "coupon%", "couponrate%")),
     Column("maturity", "UST, REPO, REVERSE_REPO", "Maturity date: 2034-11-15, 11/15/2034, "
@@ -88,6 +93,8 @@ COLUMNS: tuple[Column, ...] = (
            ("description", "desc", "note", "notes", "comment", "name")),
 )  # fmt: skip
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+WRITTEN_COLUMNS = tuple(c.name for c in COLUMNS if c.written)
+"""The columns :func:`portfolio_to_frame` writes (quantities carry their sign: no side)."""
 
 TEMPLATE_CSV = """\
 account,product,quantity,coupon,maturity,cusip,issue_date,price,end_date,contract,expiry,label
@@ -152,7 +159,7 @@ def sample_paths() -> dict[str, Path]:
 
 
 def portfolio_to_frame(portfolio: Portfolio) -> pd.DataFrame:
-    """A portfolio in the upload format (columns :data:`COLUMN_NAMES`, dates as ISO text).
+    """A portfolio in the upload format (columns :data:`WRITTEN_COLUMNS`, dates as ISO text).
 
     The frame loads back (as a DataFrame, CSV or XLSX) to the same positions.
     """
@@ -177,4 +184,4 @@ def portfolio_to_frame(portfolio: Portfolio) -> pd.DataFrame:
         }
         for p in portfolio
     ]
-    return pd.DataFrame(rows, columns=list(COLUMN_NAMES))
+    return pd.DataFrame(rows, columns=list(WRITTEN_COLUMNS))

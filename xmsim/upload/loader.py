@@ -293,6 +293,7 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits)
     if at:
         issues.append(_warning(f"rows above the header (row {header_row}) were ignored"))
     mapping: dict[int, str] = {}
+    aliases: list[tuple[str, str]] = []
     for i, name in enumerate(header):
         column = _column_lookup().get(_norm_header(name))
         if column is None and not is_empty(name):
@@ -313,6 +314,8 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits)
             )
         elif column is not None:
             mapping[i] = column
+            if _norm_header(name) != _norm_header(column):
+                aliases.append((show_cell(name), column))
     missing = [c for c in ("product", "quantity") if c not in mapping.values()]
     if missing:
         raise CellError(
@@ -321,7 +324,7 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits)
         )
     data = records[at + 1 :]
     if not data and problems:
-        return LoadResult(Portfolio(), tuple(issues))
+        return LoadResult(Portfolio(), tuple(issues), tuple(aliases))
     if not data:
         raise CellError("no positions below the header row: add one row per position")
     if len(data) > lim.max_rows:
@@ -363,7 +366,7 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits)
                 "were ignored: give the column a header or delete the values"
             ),
         )
-    return LoadResult(Portfolio(tuple(positions)), tuple(issues))
+    return LoadResult(Portfolio(tuple(positions)), tuple(issues), tuple(aliases))
 
 
 # ---------------------------------------------------------------------------- public API

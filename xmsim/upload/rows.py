@@ -45,6 +45,7 @@ from xmsim.upload.cells import (
     parse_number,
     parse_price,
     parse_product,
+    parse_side,
     show_cell,
 )
 from xmsim.upload.format import (
@@ -99,6 +100,13 @@ class LoadResult:
 
     portfolio: Portfolio
     issues: tuple[RowIssue, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+    """(header as written, column it was read as) for every header that is not the column's
+    own name (``Par Value`` -> ``quantity``), in file order."""
+
+    def alias_notes(self) -> tuple[str, ...]:
+        """``read column 'Par Value' as quantity``, one per alias applied."""
+        return tuple(f"read column '{h}' as {c}" for h, c in self.aliases)
 
     @property
     def errors(self) -> tuple[RowIssue, ...]:
@@ -201,6 +209,9 @@ def parse_row(row: int, cells: dict[str, object], asof: dt.date) -> tuple[Positi
         "quantity is missing: enter the face in USD "
         "(cash and repos) or the number of contracts (futures)",
     )
+    side = r.get("side", parse_side)
+    if side is not None and quantity is not None and product is not None:
+        quantity = _apply_side(r, product, quantity, side)
     parsers = {
         "coupon": parse_coupon,
         "maturity": parse_date,
@@ -257,6 +268,25 @@ def parse_row(row: int, cells: dict[str, object], asof: dt.date) -> tuple[Positi
         r.add(None, f"{exc}: correct the row")
         return None, r.issues
     return position, r.issues
+
+
+def _apply_side(r: _Row, product: str, quantity: float, side: float) -> float | None:
+    """The signed quantity from a side cell (BUY +, SELL -); None (an error) when they clash."""
+    if product in (REPO, REVERSE_REPO):
+        r.add(
+            "side",
+            f"side is not used for {product} rows: the product is the direction "
+            "(REPO = cash borrower, long the bond; REVERSE_REPO = short); leave side empty",
+        )
+        return None
+    if quantity < 0 and side > 0:
+        r.add(
+            "side",
+            f"quantity {quantity:,.0f} is negative but side is BUY: give the size "
+            "unsigned with BUY or SELL",
+        )
+        return None
+    return side * abs(quantity)
 
 
 def _check_quantity(r: _Row, product: str, quantity: float) -> None:
