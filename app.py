@@ -56,11 +56,15 @@ def main() -> None:
         "What each clearing house would charge on its own, what the arrangement saves, "
         "and why: both CCPs' savings side by side and the lower one applied."
     )
-    context.set_current(context.Context(sidebar()))
+    ctx = context.Context(sidebar())
+    context.set_current(ctx)
+    state.show_url_warnings()
+    state.check_portfolio(ctx.peek_fingerprint())  # drops what another portfolio made
     if not page.url_path:  # the landing page
         demo.story()
     page.run()
-    state.sync_url()  # last: a page may st.rerun() or st.switch_page() before it
+    state.check_portfolio(ctx.fingerprint, show=False)  # after this run's grid edits
+    state.sync_url(ctx.share_text())  # last: a page may st.rerun() or st.switch_page() first
 
 
 main()

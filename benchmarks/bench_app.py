@@ -7,8 +7,9 @@ headless), one at a time, and is timed from the widget change to the end of the 
 2. every sidebar setting moved to a new value (a cold computation for that value) and back
    (the cached one): arrangement, cap, savings basis, VaR confidence, horizon, look-back,
    stress window, revaluation mode, as-of date, SPAN parameter set, requirement shown;
-3. every page's first visit and its rerun, the what-if slider, the results page's account
-   picker on a customer book;
+3. every page's first visit and its rerun, the what-if slider, a trade typed in the what-if
+   grid, the DV01 hedge added, scenarios saved and compared, the optimiser (every listed
+   month), the results page's account picker on a customer book;
 4. a share link opened in a new session (a view not computed yet, and one already cached);
 5. direct library calls for reference: ``Simulator.run`` (details) and
    ``Simulator.arrangement``.
@@ -90,6 +91,38 @@ def _pages(b: Bench) -> None:
             b.step("what-if slider -> 0.5", lambda at: at.slider(key="ratio").set_value(0.5).run())
             b.step("what-if slider back to 1 (cached)",
                    lambda at: at.slider(key="ratio").set_value(1.0).run())  # fmt: skip
+            _whatif(b)
+        if name == "optimiser":
+            b.step("optimiser: run (ZN, every listed month)",
+                   lambda at: at.toggle(key="opt_on").set_value(True).run())  # fmt: skip
+            b.step("optimiser: rerun (cached)", lambda at: at.run())
+            b.step("optimiser: off", lambda at: at.toggle(key="opt_on").set_value(False).run())
+
+
+def _whatif(b: Bench) -> None:
+    """The what-if page's trade grid and scenarios."""
+
+    def trade(at):
+        editor = next(e for e in at.data_editor if str(e.key).startswith("trades-"))
+        row = {"product": "FUTURE", "quantity": -50, "contract": "ZN", "expiry": "2026-12"}
+        at.session_state[editor.key] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [row]}
+        at.run()
+
+    def save(name: str):
+        def go(at):
+            at.text_input(key="scn_name").input(name)
+            at.button(key="scn_save").click().run()
+
+        return go
+
+    b.step("what-if: hedge-ratio chart (17 runs, on a click)",
+           lambda at: at.button(key="sweep_go").click().run())  # fmt: skip
+    b.step("what-if: a trade typed in the grid", trade)
+    b.step("what-if: save it as a scenario (compare with the book)", save("ZN -50"))
+    b.step("what-if: DV01-neutral hedge added to the trades",
+           lambda at: at.button(key="hedge_add").click().run())  # fmt: skip
+    b.step("what-if: save a second scenario (three compared)", save("hedged"))
+    b.step("what-if: rerun with the comparison", lambda at: at.run())
 
 
 def _customer_book(b: Bench) -> None:

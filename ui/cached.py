@@ -13,16 +13,16 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from ui.state import config_values
 from xmsim import whatif
-from xmsim.arrangement.crossmargin import ArrangementSettings
+from xmsim.config import run_config
 from xmsim.engines.span.params_io import read_span_params
-from xmsim.engines.var.scenarios import VarSettings
 from xmsim.marketdata.defaults import default_market, market_from_history
 from xmsim.marketdata.history import read_history
 from xmsim.optimize import best_hedge
 from xmsim.report import figures as reporting
 from xmsim.report import files as exports
-from xmsim.simulate import RunConfig, Simulator, resolve_span_params
+from xmsim.simulate import Simulator, resolve_span_params
 from xmsim.upload.loader import load_portfolio, load_portfolio_text
 
 
@@ -65,22 +65,9 @@ def base_span(kind: str, market_key: tuple, file_key: str, _market, _file=None):
 
 @st.cache_resource(show_spinner="Preparing the scenario engines…", max_entries=16)
 def simulator(market_key: tuple, settings: tuple, span_key: str, _market, _span):
-    """A ``Simulator`` for the sidebar's settings (a tuple of (name, value) pairs)."""
-    s = dict(settings)
-    config = RunConfig(
-        arrangement=ArrangementSettings(s["cap"] / 100.0, s["basis"], s["arr"]),
-        var=VarSettings(
-            confidence=s["conf"] / 100.0,
-            horizon_days=s["horizon"],
-            lookback_years=s["lookback"],
-            stress=s["stress"],
-            mode=s["mode"],
-            floor_pct=s["floor"],
-            addon_pct=s["addon"],
-        ),
-        span_params=_span,
-    )
-    return Simulator(_market, config)
+    """A ``Simulator`` for the sidebar's settings (a tuple of (name, value) pairs), through
+    ``xmsim.config.run_config`` (its defaults and checks)."""
+    return Simulator(_market, run_config(config_values(settings), _market, span_params=_span))
 
 
 @st.cache_data(show_spinner="Margining the portfolio under both models…", max_entries=32)

@@ -138,6 +138,34 @@ class Context:
         return portfolio_to_frame(p).to_csv(index=False), tuple(x.row for x in p)
 
     @cached_property
+    def fingerprint(self) -> str | None:
+        """The margined portfolio in 16 hex digits (None before there is one): what the
+        optimiser's hedge and the what-if trades are bound to."""
+        try:
+            csv, rows = self.pkey
+        except NotReady:
+            return None
+        return digest(csv + repr(rows))
+
+    def peek_fingerprint(self) -> str | None:
+        """:attr:`fingerprint` before the page runs, without keeping the portfolio computed:
+        the Portfolio page stores this run's grid edits first, then margins them."""
+        fingerprint = self.fingerprint
+        for name in ("fingerprint", "pkey", "portfolio", "final"):
+            self.__dict__.pop(name, None)
+        return fingerprint
+
+    def share_text(self) -> str | None:
+        """The portfolio a share link must carry (its CSV): None for an unedited sample,
+        which the link names instead, or when there is no portfolio yet."""
+        if self.choices.src == "Sample" and self.grid_edits is None:
+            return None
+        try:
+            return self.pkey[0]
+        except NotReady:
+            return None
+
+    @cached_property
     def base_span(self):
         """(unedited parameter set, its key); a bad file falls back to the default."""
         c = self.choices

@@ -8,15 +8,16 @@ import datetime as dt
 import streamlit as st
 
 from ui import cached
-from ui.state import SOURCES, digest
+from ui.state import PARAMS, SOURCES, digest, widget_range
 from ui.widgets import assumed, sourced
+from xmsim.config import BY_NAME
 from xmsim.marketdata.defaults import DEFAULT_ASOF, default_market
 from xmsim.marketdata.history import HistoryFormatError
 from xmsim.upload.loader import SAMPLES, TEMPLATE_CSV, sample_paths
 
 SAMPLE_TEXT = dict(SAMPLES)
 SETTINGS = ("arr", "cap", "basis", "conf", "horizon", "lookback", "stress", "mode", "floor",
-            "addon")  # fmt: skip
+            "addon", "acct")  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _arrangement() -> None:
     sb.header("Arrangement")
     sb.radio(
         "Arrangement",
-        ("auto", "house", "customer"),
+        PARAMS["arr"].choices,
         key="arr",
         horizontal=True,
         help="Auto: HOUSE (or empty) accounts form one house combined portfolio and every "
@@ -96,14 +97,14 @@ def _arrangement() -> None:
         "offset between customers).",
     )
     sourced("FAQ Q6: house = one combined portfolio; customer = account by account.", sb)
-    sb.slider("Cap on the applied percentage (%)", 0, 100, key="cap", step=5)
-    if st.session_state["cap"] == 80:
+    sb.slider("Cap on the applied percentage (%)", *widget_range("cap"), key="cap", step=5)
+    if st.session_state["cap"] == PARAMS["cap"].default:
         sourced("80% cap (FAQ Q6).", sb)
     else:
         sb.caption(":violet-badge[USER] cap changed from the published 80%.")
     sb.selectbox(
         "Savings basis",
-        ("sum_of_legs", "own_leg"),
+        PARAMS["basis"].choices,
         key="basis",
         help="sum_of_legs: 1 − combined / (FICC leg + CME leg). own_leg: the literal "
         "FAQ reading, 1 − combined / own leg.",
@@ -166,14 +167,19 @@ def _market():
 def _models():
     sb = st.sidebar
     with sb.expander("VaR model (FICC-like)"):
-        st.slider("Confidence (%)", 90.0, 99.9, key="conf", step=0.1)
-        st.number_input("Horizon (business days)", 1, 20, key="horizon")
+        st.slider("Confidence (%)", *widget_range("conf"), key="conf", step=0.1,
+                  help=_help("conf"))  # fmt: skip
+        st.number_input("Horizon (business days)", *widget_range("horizon"), key="horizon",
+                        help=_help("horizon"))  # fmt: skip
         sourced("99% / 3 days: DTCC FICC market-risk page.")
-        st.number_input("Look-back (years)", 1.0, 30.0, key="lookback", step=1.0)
+        st.number_input("Look-back (years)", *widget_range("lookback"), key="lookback",
+                        step=1.0, help=_help("lookback"))  # fmt: skip
         st.toggle("Add the stressed window", key="stress")
-        st.selectbox("Revaluation", ("full", "sensitivity"), key="mode")
-        st.number_input("VaR floor (% of gross market value)", 0.0, 10.0, key="floor", step=0.1)
-        st.number_input("Add-on (% of gross notional)", 0.0, 10.0, key="addon", step=0.1)
+        st.selectbox("Revaluation", PARAMS["mode"].choices, key="mode", help=_help("mode"))
+        st.number_input("VaR floor (% of gross position size)", *widget_range("floor"),
+                        key="floor", step=0.1, help=_help("floor"))  # fmt: skip
+        st.number_input("Add-on (% of gross position size)", *widget_range("addon"),
+                        key="addon", step=0.1, help=_help("addon"))  # fmt: skip
         assumed("look-back, stress window, floor and add-on are modelling defaults.")
     span_file = None
     with sb.expander("SPAN model (CME-like)"):
@@ -197,7 +203,16 @@ def _models():
             )
             if file is not None:
                 span_file = (file.name, file.getvalue())
-        shown = st.selectbox("Requirement shown", ("initial", "maintenance"), key="shown")
+        shown = st.selectbox(
+            "Requirement shown", PARAMS["shown"].choices, key="shown", help=_help("shown")
+        )
+        st.selectbox("CME account type", PARAMS["acct"].choices, key="acct", help=_help("acct"))
         assumed("the default PSRs are illustrative, not official CME levels.")
         st.caption("Edit any value on the **Settings & assumptions** page.")
     return span, span_file, shown
+
+
+def _help(key: str) -> str:
+    """The setting's help text and accepted range, from ``xmsim.config``."""
+    p = PARAMS[key]
+    return f"{BY_NAME[p.setting].help}. Accepted: {p.accepted()}."

@@ -22,6 +22,12 @@ def sourced(text: str, where=st) -> None:
     where.caption(f":blue-badge[SRC] {text}")
 
 
+def metric_delta(text: str | None) -> str | None:
+    """A signed change for ``st.metric``'s delta: Streamlit reads the direction of its arrow
+    from a leading ASCII "-", so the typographic minus of the tables is swapped for it."""
+    return None if text is None else text.replace("−", "-", 1)
+
+
 def usd_columns(columns) -> dict:
     """Dollar number formats for the named columns."""
     return {c: st.column_config.NumberColumn(c, format="dollar") for c in columns}

@@ -492,3 +492,18 @@ def test_cli_allocate_cash_only_and_errors(tmp_path, capsys):
     assert cli_main(["optimize", path, "--hedge", "--contracts", "XX"]) == 2
     with pytest.raises(SystemExit):
         cli_main(["optimize", path])  # --hedge or --allocate is required
+
+
+def test_cli_naive_defaults_to_the_first_contract_and_reads_one_way(tmp_path, capsys):
+    path = _write(tmp_path, NOTE)
+    args = ["optimize", path, "--hedge", "--contracts", "ZF", "--format", "json"]
+    assert cli_main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["naive"]["contract"] == "ZF"  # not ZN: the comparison is a candidate
+    assert doc["saving_vs_naive_usd"] >= 0
+    assert not any("outside the search" in n for n in doc["notes"])
+    assert cli_main(["optimize", path, "--hedge", "--contracts", "ZF", "--naive", "ZN"]) == 0
+    out = capsys.readouterr().out
+    assert "ZF Sep-26, Dec-26, Mar-27" in out
+    assert "than the DV01-neutral hedge" in out or "same total as the DV01-neutral" in out
+    assert "vs DV01-neutral -" not in out

@@ -212,7 +212,7 @@ def test_optimiser_hedge_applies_into_the_whatif_in_one_click():
     assert not at.exception
     at.button(key="opt_apply").click().run()
     assert not at.exception
-    trades = at.session_state["applied_hedge"]
+    trades = at.session_state["_bound_hedge"][1]
     portfolio = load_portfolio(_sample("half_hedge"), asof=SAMPLE_ASOF).portfolio
     best = best_hedge(portfolio, _simulator(), contracts=("ZN",))
     assert tuple(trades) == best.trades
@@ -220,7 +220,7 @@ def test_optimiser_hedge_applies_into_the_whatif_in_one_click():
     _page(at, "whatif")  # AppTest's own page pointer stays on the optimiser: point it here
     assert any("Optimiser's hedge (applied)" in h.value for h in at.subheader)
     at.button(key="opt_clear").click().run()
-    assert "applied_hedge" not in at.session_state
+    assert "_bound_hedge" not in at.session_state
 
 
 def _download(at: AppTest, key: str) -> bytes:

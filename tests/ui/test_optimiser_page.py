@@ -38,10 +38,16 @@ def test_optimiser_page_reads_for_people(sample):
     assert shown["Total with the best hedge"] == reporting.fmt_usd(best.margin_after_usd)
     gap = round(best.naive_margin_usd - best.margin_after_usd)
     assert gap >= 0  # ZN is selected: the DV01-neutral ZN hedge is a candidate
-    want = "Same total" if gap == 0 else f"Lower by {reporting.fmt_usd(gap)}"
-    assert shown["Against the DV01-neutral hedge"] == want
+    if gap == 0:
+        assert shown["Against DV01-neutral"] == "Same total"
+    else:
+        assert shown["Less than DV01-neutral by"] == reporting.fmt_usd(gap)
+    assert "More than DV01-neutral by" not in shown
     deltas = [m.delta or "" for m in at.metric]
-    assert not any("$-" in d or "-$" in d for d in deltas), deltas  # never "↑ $-0"
+    assert not any("$-" in d or "−" in d for d in deltas), deltas  # never "↑ $-0" nor "↑ −$"
+    saving = round(best.margin_before_usd - best.margin_after_usd)
+    want_delta = "" if saving == 0 else f"-{reporting.fmt_usd(saving)}"  # arrow down: less
+    assert (at.metric[1].delta or "") == want_delta
     text = " ".join(c.value for c in at.caption)
     assert "Months searched: ZN Sep-26, Dec-26, Mar-27" in text
     assert "not admissible" not in text and "outside the search" not in text
@@ -72,5 +78,8 @@ def test_picking_a_contract_the_dv01_hedge_does_not_use_says_so_plainly():
     assert "Months searched: ZF Sep-26, Dec-26, Mar-27" in text
     assert "is more than the limit of 50" in text
     assert "not admissible" not in text
-    shown = _metrics(at)["Against the DV01-neutral hedge"]
-    assert shown.startswith(("Higher by $", "Lower by $", "Same total")) and "$-" not in shown
+    shown = _metrics(at)
+    label = next(k for k in shown if "DV01-neutral" in k)
+    assert label in ("Less than DV01-neutral by", "More than DV01-neutral by",
+                     "Against DV01-neutral")  # fmt: skip
+    assert "$-" not in shown[label] and "−" not in shown[label]

@@ -56,7 +56,10 @@ def test_trades_typed_in_the_grid_are_margined_and_bad_lines_named():
     assert shown["What-if total margin"] == reporting.fmt_usd(after)
     assert shown["Change in total margin"] == fmt_usd_change(after - before)
     saved = hedged.totals["total_before"] - hedged.totals["total_after"]
-    assert shown["Saved by cross-margining (what-if)"] == reporting.fmt_usd(saved)
+    assert shown["Cross-margin saving"] == reporting.fmt_usd(saved)
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["Cross-margin saving"] == "+" + reporting.fmt_usd(saved)  # arrow up: more
+    assert deltas["What-if total margin"] in (None, "")  # the change is its own card
     assert any("1 valid" in e.value and "line 2" in e.value for e in at.error)
     issues = next(d.value for d in at.dataframe if "line" in d.value.columns)
     assert set(issues.line) == {2} and set(issues.column) == {"coupon", "maturity"}
@@ -134,3 +137,15 @@ def test_dv01_hedge_adds_into_the_trade_grid():
     assert _metrics(at)["What-if total margin"] == reporting.fmt_usd(hedged.totals["total_after"])
     editor = next(e for e in at.data_editor if str(e.key).startswith("trades-"))
     assert list(editor.value["quantity"]) == [-205.0]
+
+
+def test_large_book_hedge_ratio_chart_on_a_click_and_kept():
+    at = _app(sample="dealer_book")
+    at.run()
+    _page(at, "whatif")
+    assert not at.exception
+    assert not at.get("plotly_chart")  # 1,100 positions: the 17-run sweep waits
+    at.button(key="sweep_go").click().run()
+    assert len(at.get("plotly_chart")) == 1
+    at.run()  # an unrelated rerun keeps it
+    assert len(at.get("plotly_chart")) == 1

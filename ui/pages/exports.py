@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.context import current, ready
-from ui.state import share_params
+from ui.state import MAX_BOOK_CHARS, book_link, share_params
 from xmsim.report import files as exports
 from xmsim.upload.loader import portfolio_to_frame
 
@@ -46,19 +46,31 @@ def render() -> None:
         f"Detail sheets and charts (VaR, SPAN, contributions) are for {detail.detail_label}; "
         "pick another combined portfolio on the Results page."
     )
+    _share(ctx)
+
+
+def _share(ctx) -> None:
+    """The link of this view: settings away from their defaults and the portfolio (a
+    sample's name, or an uploaded / pasted / edited one compressed into ``book=``)."""
     st.subheader("Share this view")
-    params = share_params()
+    text = ctx.share_text()
+    _, too_big = book_link(text)
+    params = share_params(text)
     if params:
         st.code("?" + "&".join(f"{k}={v}" for k, v in params.items()), language=None)
     else:
+        st.caption("Every setting is at its default: the plain address opens this view.")
+    if too_big:
+        st.warning(f"The link cannot carry the portfolio: {too_big}. It opens the settings "
+                   "only, with the default sample.")  # fmt: skip
+    elif text is not None:
         st.caption(
-            "Every setting is at its default and the portfolio is not a sample: there "
-            "is nothing to put in a link."
+            f"The portfolio ({len(ctx.portfolio):,} positions) travels in the link, "
+            f"compressed ({len(params.get('book', '')):,} of at most {MAX_BOOK_CHARS:,} "
+            "characters). The address bar holds the same link."
         )
-    st.caption(
-        "The address bar already holds these settings; uploaded or edited portfolios "
-        "are not in the link (only samples are)."
-    )
+    else:
+        st.caption("The address bar holds the same link; the sample is named in it.")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import streamlit as st
 
 from ui import cached
 from ui.context import current, ready
+from ui.state import bind
+from ui.widgets import metric_delta
 from xmsim.contracts import contract_codes
 from xmsim.report import figures as reporting
 from xmsim.report.optimiser import hedge_display, trades_display, versus_naive_text
@@ -47,8 +49,13 @@ def render() -> None:
     if best.trades and st.button(
         "Apply this hedge in the what-if", key="opt_apply", type="primary"
     ):
-        st.session_state["applied_hedge"] = best.trades
+        what = "The optimiser's hedge (" + "; ".join(_side(t) for t in best.trades) + ")"
+        bind("hedge", best.trades, ctx.fingerprint, what)
         st.switch_page("ui/pages/whatif.py")
+
+
+def _side(t) -> str:
+    return f"{'BUY' if t.quantity > 0 else 'SELL'} {abs(int(t.quantity)):,} {t.description}"
 
 
 def _show(best) -> None:
@@ -59,18 +66,19 @@ def _show(best) -> None:
     m2.metric(
         "Total with the best hedge",
         reporting.fmt_usd(best.margin_after_usd),
-        fmt_usd_change(-saving) if round(saving) else None,
+        metric_delta(fmt_usd_change(-saving)) if round(saving) else None,
         delta_color="inverse",
         border=True,
         help="Lower is better: the change is the best hedge's total minus today's.",
     )
+    gap = reporting.fmt_usd(abs(best.saving_vs_naive_usd))
     m3.metric(
-        "Against the DV01-neutral hedge",
-        {"lower": "Lower by", "higher": "Higher by", "equal": "Same total"}[word]
-        + ("" if word == "equal" else " " + reporting.fmt_usd(abs(best.saving_vs_naive_usd))),
+        {"lower": "Less than DV01-neutral by", "higher": "More than DV01-neutral by",
+         "equal": "Against DV01-neutral"}[word],
+        "Same total" if word == "equal" else gap,
         border=True,
         help=versus_naive_text(best),
-    )
+    )  # fmt: skip
     st.caption(versus_naive_text(best) + f". Months searched: {best.searched()}.")
     if best.trades:
         st.markdown("**Trades to add**")

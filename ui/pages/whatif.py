@@ -14,8 +14,8 @@ import streamlit as st
 
 from ui import cached
 from ui.context import current, ready
-from ui.state import digest, stay_on_page, stored
-from ui.widgets import GRID_COLUMNS
+from ui.state import bound, digest, stay_on_page, stored, unbind
+from ui.widgets import GRID_COLUMNS, metric_delta
 from xmsim import whatif
 from xmsim.contracts import contract_table
 from xmsim.portfolio import PRODUCTS, Portfolio
@@ -29,8 +29,10 @@ from xmsim.report.scenarios import (
 from xmsim.simulate import dv01_neutral_hedge
 from xmsim.upload.loader import portfolio_to_frame
 
-LARGE = 300  # positions above which the hedge-ratio sweep waits for a click
+LARGE = 100  # positions above which the hedge-ratio sweep (17 runs) waits for a click
 AS_LOADED = "Book as loaded (current settings)"
+TRADE_ORDER = ("product", "quantity", "contract", "expiry", "coupon", "maturity", "end_date",
+               "account", "label")  # fmt: skip
 TRADE_GRID = {
     **{k: GRID_COLUMNS[k] for k in whatif.TRADE_COLUMNS if k != "expiry"},
     "product": st.column_config.SelectboxColumn(
@@ -42,8 +44,7 @@ TRADE_GRID = {
 
 def book_key(ctx) -> str:
     """The book the trades and scenarios belong to (its positions, as plain values)."""
-    csv, rows = ctx.pkey
-    return digest(csv + repr(rows))
+    return ctx.fingerprint
 
 
 def render() -> None:
@@ -74,7 +75,7 @@ def render() -> None:
         )  # fmt: skip
     _effect(sim.result, res, change)
     _scenarios(ctx, key, change, res)
-    _sweep(ctx, leg, ratio)
+    _sweep(ctx, leg, ratio, key)
     _applied(ctx, sim.result)
     _dv01_hedge(ctx, sim, key)
 
@@ -129,6 +130,7 @@ def _trades(ctx, key: str):
         num_rows="dynamic",
         hide_index=True,
         column_config=TRADE_GRID,
+        column_order=TRADE_ORDER,
         width="stretch",
         placeholder="",
     )
@@ -146,7 +148,8 @@ def _trades(ctx, key: str):
         st.dataframe(issues, hide_index=True, width="stretch")
     else:
         st.caption(
-            f"{len(loaded.portfolio)} trades. A row per trade: product FUTURE with contract and "
+            f"{len(loaded.portfolio)} trade{'' if len(loaded.portfolio) == 1 else 's'}. "
+            "A row per trade: product FUTURE with contract and "
             "month (negative = sell), or UST / REPO / REVERSE_REPO with face, coupon and "
             "maturity, as in the upload. Empty account = the book's first account."
         )
@@ -166,8 +169,6 @@ def _effect(base, res, change) -> None:
     c1.metric(
         "What-if total margin",
         reporting.fmt_usd(s["total_after"]),
-        fmt_usd_change(effect["total_margin_change_usd"]) if moved else None,
-        delta_color="inverse",
         border=True,
         help="What you would post after cross-margining (FICC + CME + ineligible).",
     )
@@ -178,17 +179,18 @@ def _effect(base, res, change) -> None:
         help="What-if total margin − the book's total margin: + means more to post.",
     )
     c3.metric(
-        "Saved by cross-margining (what-if)",
+        "Cross-margin saving",
         reporting.fmt_usd(effect["saved_usd"]),
-        fmt_usd_change(effect["saved_change_usd"]) if moved else None,
+        metric_delta(fmt_usd_change(effect["saved_change_usd"])) if moved else None,
         border=True,
-        help="Total without the arrangement − total with it, on the what-if. A larger saving "
-        "is not less margin: the what-if may add more standalone margin than it saves.",
+        help="Dollars saved by cross-margining on the what-if: total without the arrangement − "
+        "total with it. A larger saving is not less margin: the what-if may add more "
+        "standalone margin than it saves.",
     )
     c4.metric(
         "What-if applied %",
         reporting.fmt_pct(s["applied"]),
-        fmt_pp_change(s["applied"] - b["applied"]) if moved else None,
+        metric_delta(fmt_pp_change(s["applied"] - b["applied"])) if moved else None,
         border=True,
     )
     st.caption(f"What-if: {change.describe()}.")
@@ -224,6 +226,8 @@ def _scenarios(ctx, key: str, change, res) -> None:
         picked = st.session_state.get(pick_key)
         if picked is not None and name not in picked:  # a new scenario joins the comparison
             st.session_state[pick_key] = [*picked, name]
+        elif picked is None:
+            st.session_state[pick_key] = [AS_LOADED, *list(mine)[:3]]
         st.toast(f"Saved “{name}”.")
     others = sum(len(v) for k, v in store.items() if k != key)
     if others:
@@ -235,12 +239,10 @@ def _scenarios(ctx, key: str, change, res) -> None:
         st.caption("Save two or more what-ifs (or one, against the book as loaded) to compare.")
         return
     options = [AS_LOADED, *mine]
-    picked = st.multiselect(
-        "Compare (the first is the reference)",
-        options,
-        default=options[: min(4, len(options))],
-        key=pick_key,
-    )
+    ss = st.session_state
+    kept = [n for n in ss.get(pick_key, options[:4]) if n in options]  # deleted ones drop out
+    ss[pick_key] = kept
+    picked = st.multiselect("Compare (the first is the reference)", options, key=pick_key)
     if len(picked) < 2:
         st.caption("Pick two or more to compare.")
         return
@@ -262,23 +264,26 @@ def _scenarios(ctx, key: str, change, res) -> None:
         st.rerun()
 
 
-def _sweep(ctx, leg: str, ratio: float) -> None:
+def _sweep(ctx, leg: str, ratio: float, key: str) -> None:
     portfolio = ctx.portfolio
     st.subheader("Hedge ratio chart")
-    if len(portfolio) <= LARGE or st.session_state.get("sweep_go"):
-        sweep = cached.sweep(*ctx.pkey, ctx.sim_key, leg, ctx.simulator, portfolio)
-        fig = cached.sweep_figure(*ctx.pkey, ctx.sim_key, leg, ratio, sweep)
-        st.plotly_chart(fig, width="stretch")
-    else:
-        st.button(
+    shown = stored("sweep")  # books whose chart was asked for (kept across pages)
+    if len(portfolio) > LARGE and not shown.get(key):
+        if st.button(
             f"Compute the hedge-ratio chart ({len(whatif.DEFAULT_RATIOS)} runs of "
             f"{len(portfolio):,} positions)",
             key="sweep_go",
-        )
+        ):
+            shown[key] = True
+        else:
+            return
+    sweep = cached.sweep(*ctx.pkey, ctx.sim_key, leg, ctx.simulator, portfolio)
+    fig = cached.sweep_figure(*ctx.pkey, ctx.sim_key, leg, ratio, sweep)
+    st.plotly_chart(fig, width="stretch")
 
 
 def _applied(ctx, base) -> None:
-    applied = st.session_state.get("applied_hedge")
+    applied = bound("hedge", ctx.fingerprint)  # only the hedge made on this portfolio
     if not applied:
         return
     st.subheader("Optimiser's hedge (applied)")
@@ -290,7 +295,7 @@ def _applied(ctx, base) -> None:
     )  # fmt: skip
     st.dataframe(reporting.compare_display(whatif.compare(base, hedged)), width="stretch")
     if st.button("Clear the applied hedge", key="opt_clear"):
-        del st.session_state["applied_hedge"]
+        unbind("hedge")
         st.rerun()
 
 

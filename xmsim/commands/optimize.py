@@ -42,7 +42,11 @@ def register(subparsers) -> None:
     mode.add_argument("--allocate", action="store_true", help="best in/out split of futures")
     h = p.add_argument_group("hedge")
     h.add_argument("--contracts", default="ZN", help="hedge contracts, comma-separated [ZN]")
-    h.add_argument("--naive", default="ZN", help="contract of the DV01-neutral comparison [ZN]")
+    h.add_argument(
+        "--naive",
+        default=None,
+        help="contract of the DV01-neutral comparison [the first of --contracts]",
+    )
     h.add_argument("--max-contracts", type=nonnegative_int, help="cap on the total contracts added")
     h.add_argument(
         "--limit",
@@ -171,7 +175,7 @@ def main(args: argparse.Namespace) -> int:
         portfolio = load_portfolio_or_exit(args.portfolio, market.asof, quiet=args.quiet)
         if args.hedge:
             codes = parse_contracts(args.contracts)
-            naive = contracts.canonical_code(args.naive)
+            naive = codes[0] if args.naive is None else contracts.canonical_code(args.naive)
             if naive is None:
                 raise CliError(f"--naive: unknown contract {args.naive!r}")
             try:

@@ -97,12 +97,19 @@ def _steps(scale: float) -> list[float]:
         k += 1
 
 
-def _hedge_moves(scales: np.ndarray, dv01: np.ndarray, budget: float | None) -> Callable:
+def _hedge_moves(
+    scales: np.ndarray,
+    dv01: np.ndarray,
+    budget: float | None,
+    pairs: Sequence[tuple[int, int]] | None = None,
+) -> Callable:
     """Moves of the hedge search: +-1, 2, 5, ... contracts of one contract; pair moves that
     keep the DV01 (shift along the curve); rescalings of the whole hedge; with a contract
-    budget, pair exchanges of equal size (to slide along the budget's face)."""
+    budget, pair exchanges of equal size (to slide along the budget's face). ``pairs``: the
+    column pairs of the pair moves (default every pair)."""
     n = scales.size
     steps = [_steps(s) for s in scales]
+    pairs = list(itertools.combinations(range(n), 2)) if pairs is None else list(pairs)
 
     def moves(q: np.ndarray) -> list[np.ndarray]:
         out = []
@@ -112,7 +119,7 @@ def _hedge_moves(scales: np.ndarray, dv01: np.ndarray, budget: float | None) -> 
                     c = q.copy()
                     c[j] += sign * s
                     out.append(c)
-        for i, j in itertools.combinations(range(n), 2):
+        for i, j in pairs:
             for s in steps[i]:
                 shifts = [(a, -np.round(a * dv01[i] / dv01[j])) for a in (s, -s) if dv01[j]]
                 if budget is not None:

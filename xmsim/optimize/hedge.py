@@ -364,9 +364,26 @@ def best_hedge(
     ]
     shocks_bp = simulator.var_engine.scenarios.shocks * 1e4
     sur = _surrogate(batch.eligible_krd, batch.col_risk.krd_usd.T, shocks_bp, lo, hi, budget)
-    starts = [np.zeros(len(cols)), *singles, sur, *(np.round(sur * f) for f in SCALINGS[:6])]
     scales = np.minimum(np.maximum(20.0, 4.0 * np.abs(np.array(singles)).sum(0)), hi - lo)
-    best = search.descend(starts, _hedge_moves(scales, dv01, budget))
+    n, sub = len(cols), _one_month_each(cols, target)
+    evaluations = rounds = 0
+    if len(sub) < n:  # phase 1: one month per contract (the month held, else the front)
+        first = _Search(lambda q: batch.totals(_embed(q, sub, n)), lo[sub], hi[sub], budget)
+        sur1 = _surrogate(batch.eligible_krd, batch.col_risk.krd_usd.T[:, sub], shocks_bp,
+                          lo[sub], hi[sub], budget)  # fmt: skip
+        starts1 = [np.zeros(len(sub)), *(q[sub] for q in singles if q[sub].any()), sur1,
+                   *(np.round(sur1 * f) for f in SCALINGS[:6])]  # fmt: skip
+        best1 = first.descend(starts1, _hedge_moves(scales[sub], dv01[sub], budget))
+        evaluations, rounds = first.n_evaluations, first.rounds
+        starts = [np.zeros(n), _embed(best1, sub, n), *singles]  # phase 2: every month,
+        # pair moves between months of one contract (rolls) and the months of phase 1
+        chosen = set(sub.tolist())
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)
+                 if cols[i].contract == cols[j].contract or {i, j} <= chosen]  # fmt: skip
+    else:
+        starts = [np.zeros(n), *singles, sur, *(np.round(sur * f) for f in SCALINGS[:6])]
+        pairs = None
+    best = search.descend(starts, _hedge_moves(scales, dv01, budget, pairs))
     naive_q = np.array(
         [
             naive.quantity if (c.contract, c.expiry) == (naive.contract, naive.expiry) else 0.0
@@ -407,11 +424,36 @@ def best_hedge(
         dv01_before_usd=net_dv01,
         dv01_after_usd=dv01_after,
         dv01_naive_usd=net_dv01 + naive.quantity * float(_unit_dv01(simulator, naive)),
-        n_evaluations=search.n_evaluations,
-        n_rounds=search.rounds,
+        n_evaluations=evaluations + search.n_evaluations,
+        n_rounds=rounds + search.rounds,
         notes=tuple(notes),
         naive_outside="" if naive_ok else why_not,
     )
+
+
+def _one_month_each(cols: Sequence[Position], target: Portfolio) -> np.ndarray:
+    """Column indices of one month per contract: the month the book holds most, else the
+    first listed (the search's first phase)."""
+    held: dict[tuple[str, dt.date], float] = {}
+    for p in target:
+        if p.is_future:
+            held[(p.contract, p.expiry)] = held.get((p.contract, p.expiry), 0.0) + abs(p.quantity)
+    pick: dict[str, int] = {}
+    for j, c in enumerate(cols):
+        k = pick.get(c.contract)
+        if k is None or held.get((c.contract, c.expiry), 0.0) > held.get(
+            (cols[k].contract, cols[k].expiry), 0.0
+        ):
+            pick[c.contract] = j
+    return np.array(sorted(pick.values()), dtype=int)
+
+
+def _embed(q: np.ndarray, sub: np.ndarray, n: int) -> np.ndarray:
+    """Quantities on the columns ``sub`` (shape (..., len(sub))) as full vectors (..., n)."""
+    q = np.asarray(q, dtype=float)
+    out = np.zeros((*q.shape[:-1], n))
+    out[..., sub] = q
+    return out
 
 
 def _why_not_admissible(naive: Position, naive_q, cols, lo, hi, budget) -> str:
