@@ -10,6 +10,7 @@ import streamlit as st
 from ui import cached
 from ui.state import PARAMS, SOURCES, digest, widget_range
 from ui.widgets import assumed, sourced
+from xmsim.arrangement.results import SAVINGS_BASIS_LABELS
 from xmsim.config import BY_NAME
 from xmsim.marketdata.defaults import DEFAULT_ASOF, default_market
 from xmsim.marketdata.history import HistoryFormatError
@@ -106,7 +107,8 @@ def _arrangement() -> None:
         "Savings basis",
         PARAMS["basis"].choices,
         key="basis",
-        help="sum_of_legs: 1 − combined / (FICC leg + CME leg). own_leg: the literal "
+        format_func=SAVINGS_BASIS_LABELS.get,
+        help="Sum of legs: 1 − combined / (FICC leg + CME leg). Own leg: the literal "
         "FAQ reading, 1 − combined / own leg.",
     )
     assumed("the public text is ambiguous; sum of legs is the default.", sb)

@@ -339,3 +339,17 @@ def test_layering():
         assert "streamlit" not in names, path
         if path.relative_to(ROOT).as_posix() != "xmsim/report/figures.py":
             assert "plotly" not in names, path
+
+
+def test_account_type_line_says_which_multiplier_applies_to_whom():
+    from xmsim.report.tables import account_type_text
+
+    mult = {"member": 1.0, "non-HRP": 1.0, "HRP": 1.1}
+    auto = account_type_text({"span_account_type": "auto", "span_initial_multipliers": mult})
+    assert auto == ("account type auto: member for house portfolios, non-HRP for customer "
+                    "accounts (initial = 1.00 × maintenance for both)")  # fmt: skip
+    edited = {**mult, "non-HRP": 1.25}
+    text = account_type_text({"span_account_type": "auto", "span_initial_multipliers": edited})
+    assert text.endswith("(initial = 1.00 × maintenance (member), 1.25 × (non-HRP))")
+    hrp = account_type_text({"span_account_type": "HRP", "span_initial_multipliers": mult})
+    assert hrp == "account type HRP (initial = 1.10 × maintenance)"

@@ -213,3 +213,25 @@ def test_a_grid_edit_drops_the_hedge_made_before_it():
     at.switch_page("ui/pages/whatif.py").run()
     assert "has been dropped" in _warnings(at)
     assert not any("Optimiser's hedge (applied)" in h.value for h in at.subheader)
+
+
+def test_whatif_trades_are_not_applied_to_another_portfolio_and_a_note_says_so():
+    at = _app(sample="cash_only")
+    at.switch_page("ui/pages/whatif.py").run()
+    editor = next(e for e in at.data_editor if str(e.key).startswith("trades-"))
+    at.session_state[editor.key] = {
+        "edited_rows": {},
+        "added_rows": [
+            {"product": "FUTURE", "quantity": -205, "contract": "ZN", "expiry": "2026-09"},
+            {"product": "FUTURE", "quantity": -10, "contract": "ZF", "expiry": "2026-09"},
+        ],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    moved = {m.label: m.value for m in at.metric}["Change in total margin"]
+    assert moved != "$0"
+    at.selectbox(key="sample").set_value("half_hedge").run()
+    assert not at.exception
+    assert "The 2 what-if trades added on the previous portfolio are not applied" in (_warnings(at))
+    assert {m.label: m.value for m in at.metric}["Change in total margin"] == "$0"

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 SUM_OF_LEGS = "sum_of_legs"
 OWN_LEG = "own_leg"
 """Savings bases: the standalone sum of both legs (default) or the CCP's own leg."""
+SAVINGS_BASIS_LABELS = {SUM_OF_LEGS: "sum of legs", OWN_LEG: "own leg"}
+"""How people read each savings basis (tables, the app)."""
 
 
 @dataclass(frozen=True, slots=True)

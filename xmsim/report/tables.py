@@ -16,6 +16,7 @@ import pandas as pd
 
 from xmsim.arrangement.crossmargin import ArrangementResult
 from xmsim.arrangement.pots import reading_text
+from xmsim.arrangement.results import SAVINGS_BASIS_LABELS
 from xmsim.arrangement.summary import SUMMARY_LABELS, no_saving_reason, summary, weighted_mean
 
 MODEL_NAMES = {"var": "VaR", "span": "SPAN"}
@@ -313,7 +314,7 @@ def views_frame(result: ArrangementResult) -> pd.DataFrame:
         "Standalone (sum of legs)",
         "Combined portfolio",
         "Offset credit",
-        f"Savings base ({result.settings.savings_basis})",
+        f"Savings base ({SAVINGS_BASIS_LABELS[result.settings.savings_basis]})",
         "Savings %",
     ]
     return pd.DataFrame(cols, index=pd.Index(index, name=""))
@@ -470,8 +471,14 @@ def account_type_text(ms: dict) -> str:
     for house portfolios, non-HRP for customer accounts (initial = 1 × / 1 × maintenance)``."""
     kind, mult = ms.get("span_account_type"), ms.get("span_initial_multipliers") or {}
     if kind == "auto":
+        m, c = mult.get("member"), mult.get("non-HRP")
+        each = (
+            f"{m:.2f} × maintenance for both"
+            if m == c
+            else f"{m:.2f} × maintenance (member), {c:.2f} × (non-HRP)"
+        )
         return (
             "account type auto: member for house portfolios, non-HRP for customer accounts "
-            f"(initial = {mult.get('member'):g} × / {mult.get('non-HRP'):g} × maintenance)"
+            f"(initial = {each})"
         )
-    return f"account type {kind} (initial = {mult.get(kind, float('nan')):g} × maintenance)"
+    return f"account type {kind} (initial = {mult.get(kind, float('nan')):.2f} × maintenance)"
