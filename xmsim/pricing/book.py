@@ -139,7 +139,13 @@ class PricingBook:
         else:
             num = df2 @ self.numer[sel].T
         i, w = self.den_idx[sel], self.den_w[sel]
-        return self.scale[sel] * num / df_at_weights(df2, i, w)
+        if not (df2[:, 0] == 1.0).all():
+            return self.scale[sel] * num / df_at_weights(df2, i, w)
+        out = self.scale[sel] * num  # cash divides by DF(0) = 1: only futures are divided
+        fut = np.flatnonzero((i != 0) | (w != 0.0))
+        if fut.size:
+            out[:, fut] /= df_at_weights(df2, i[fut], w[fut])
+        return out
 
     def pnl(
         self, df: np.ndarray, cols: slice | np.ndarray | None = None, sparse_rows: bool = False

@@ -39,7 +39,8 @@ from xmsim.arrangement.crossmargin import (
 )
 from xmsim.arrangement.models import SpanModel, front_contracts, group_account, treasury_codes
 from xmsim.arrangement.netted import (
-    InstrumentBlock,
+    Instruments,
+    block_of,
     instrument_key,
     span_group_margins,
     span_leg_book,
@@ -278,8 +279,8 @@ class HistoryRunner:
         book, unit_dv01, bucket = self._price(units, market.curve, day)
         unit_legs, unit_rows = assign_legs(units, day, book.terms)
         legs = unit_legs[self._inst]
-        blk = InstrumentBlock(units, book, self._inst, self._qty, self.pots.index, legs,
-                              len(self.pots.names))  # fmt: skip
+        table = Instruments(units, book, unit_legs, tuple(unit_rows))
+        blk = block_of(table, self._inst, self._qty, self.pots.index, len(self.pots.names))
         scenarios = build_scenarios(
             self.history, day, config.var, self.basis, stress_start=stress_start
         )
@@ -292,7 +293,7 @@ class HistoryRunner:
             if self._df_buffer is None or self._df_buffer.shape[1] < curves.shape[0]:
                 self._df_buffer = np.empty((N_NODES, curves.shape[0] + 64))
             engine.use_scenario_df(node_dfs(curves, nodes, self._df_buffer))
-            var_blk = dataclasses.replace(blk, book=compact)
+            var_blk = dataclasses.replace(blk, table=dataclasses.replace(table, book=compact))
         return _Pending(
             day=day,
             span=span,
