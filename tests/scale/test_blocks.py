@@ -92,11 +92,14 @@ def test_blocks_hold_whole_accounts_in_order():
     assert [b.names for b in blocks] == [
         ("C000000", "C000001", "C000002"), ("C000003", "C000004", "C000005"), ("C000006",)
     ]  # fmt: skip
-    assert sum(len(b.positions) for b in blocks) == 21
+    assert sum(len(b.row) for b in blocks) == 21
+    by_row = {p.row: p for p in pf}
     for b in blocks:
-        assert [b.names[i] for i in b.account] == [p.account for p in b.positions]
+        assert [b.names[i] for i in b.account] == [by_row[r].account for r in b.row]
+        assert list(b.quantity) == [by_row[r].quantity for r in b.row]
+    assert [r for b in blocks for r in b.row] == [p.row for p in pf]  # book order kept
     (house,) = account_blocks(pf, form_pots(pf, "house"), 3)
-    assert house.names == ("ALL ACCOUNTS (house)",) and len(house.positions) == 21
+    assert house.names == ("ALL ACCOUNTS (house)",) and len(house.row) == 21
     with pytest.raises(ValueError, match="at least 1"):
         next(account_blocks(pf, form_pots(pf, "customer"), 0))
 
@@ -108,3 +111,35 @@ def test_streaming_without_keeping_accounts(market):
     out = arrangement_blocked(sim, pf, block_size=5, on_block=seen.append, keep=False)
     assert out.accounts == () and [len(s) for s in seen] == [5, 5, 5, 5, 4]
     assert [a.account for s in seen for a in s] == list(pf.accounts)
+
+
+def test_a_cash_map_applies_in_blocks_as_in_one_piece(market, client):
+    """The blocked SPAN book carries each cash row's CUSIP and face, so a user cash_map (CME's
+    type-9 records) maps the same positions as the one-piece run."""
+    import dataclasses
+    import datetime as dt
+
+    from xmsim.engines.span.params import CashMapping
+    from xmsim.engines.span.params_io import default_span_params
+    from xmsim.portfolio import FUTURE, UST, Portfolio, Position
+
+    mapping = CashMapping("91282CKZ3", "ZN", dt.date(2026, 12, 1), 0.85)
+    params = dataclasses.replace(default_span_params(), cash_map=(mapping,))
+    cfg = RunConfig(arrangement=ArrangementSettings(arrangement="customer"), span_params=params)
+    sim = Simulator(market, cfg)
+    pf = Portfolio.of(
+        p
+        for i in range(12)
+        for p in (
+            Position(UST, 1e6 * (i + 5), f"C{i:02d}", 4.0, dt.date(2036, 7, 31),
+                     cusip="91282CKZ3" if i % 3 else None),
+            Position(FUTURE, -(i + 4) * 8.0, f"C{i:02d}", contract="ZN",
+                     expiry=dt.date(2026, 12, 1)),
+        )
+    )  # fmt: skip
+    serial = sim.arrangement(pf)
+    unmapped = Simulator(market, dataclasses.replace(cfg, span_params=default_span_params()))
+    assert serial.to_frame().span_combined.tolist() != unmapped.arrangement(pf).to_frame(
+    ).span_combined.tolist()  # the map changes SPAN's view  # fmt: skip
+    assert_same(serial, arrangement_blocked(sim, pf, block_size=5))
+    assert_same(serial, arrangement_blocked(sim, pf, block_size=5, client=client))

@@ -5,7 +5,7 @@ layouts. The rules that fill them live in :mod:`xmsim.arrangement.crossmargin`."
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -140,15 +140,27 @@ TOTAL_KEYS = ("ficc_standalone", "cme_standalone", "ficc_requirement", "cme_requ
 """The amounts summed over accounts in :attr:`ArrangementResult.totals` [USD]."""
 
 
+def _flat(value) -> dict:
+    """``dataclasses.asdict`` of a dataclass of plain fields (no nesting), without its deep
+    copy (the per-account hot path of streamed output)."""
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+    return {n: getattr(value, n) for n in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def account_dict(a: AccountResult) -> dict:
     """One combined portfolio in the JSON layout of :meth:`ArrangementResult.to_dict`."""
     return {
         "account": a.account, "pot": a.pot, "span_account_type": a.span_account_type,
-        "var": asdict(a.var), "span": asdict(a.span),
+        "var": _flat(a.var), "span": _flat(a.span),
         "savings_ficc": a.savings_ficc_model, "savings_cme": a.savings_cme_model,
         "applied": a.applied, "reason": a.reason, "ficc_standalone": a.ficc_standalone,
         "cme_standalone": a.cme_standalone, "ficc_requirement": a.ficc_requirement,
-        "cme_requirement": a.cme_requirement, "ineligible": [asdict(r) for r in a.ineligible],
+        "cme_requirement": a.cme_requirement, "ineligible": [_flat(r) for r in a.ineligible],
         "ineligible_margin": a.ineligible_margin,
         "total_before": a.total_before, "total_after": a.total_after,
         "savings_usd": a.savings_usd,

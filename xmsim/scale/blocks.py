@@ -1,9 +1,12 @@
 """The arrangement over blocks of accounts, in bounded memory, serially or on Dask workers.
 
 A block holds at most ``block_size`` accounts (customer arrangement; the house arrangement is
-one block). Each block is margined on its own by :mod:`xmsim.arrangement.netted` (instruments
-priced once per block, accounts as sparse weights), so peak memory follows the block size, not
-the book; results come back block by block, in the book's account order, for streaming.
+one block). Every distinct instrument of the book is priced once, before the blocks (its scenario
+P&L and unit SPAN book are shared by all of them, and scattered once to Dask workers); each block
+is then margined on its own by :mod:`xmsim.arrangement.netted` (accounts as sparse weights over
+the instruments), so peak memory follows the block size and the number of distinct instruments,
+not the number of accounts; results come back block by block, in the book's account order, for
+streaming.
 """
 
 from __future__ import annotations
@@ -21,9 +24,16 @@ from xmsim.arrangement.crossmargin import (
     account_results,
     assign_legs,
 )
-from xmsim.arrangement.netted import instrument_block, span_leg_margins, var_leg_margins
+from xmsim.arrangement.netted import (
+    Instruments,
+    block_of,
+    instrument_ids,
+    price_instruments,
+    span_leg_margins,
+    var_leg_margins,
+)
 from xmsim.arrangement.pots import CUSTOMER_POT, Pots, form_pots
-from xmsim.portfolio import Portfolio, Position
+from xmsim.portfolio import Portfolio
 from xmsim.simulate import Simulator
 
 DEFAULT_BLOCK_SIZE = 2_000
@@ -37,43 +47,60 @@ MAX_IN_FLIGHT_PER_WORKER = 2
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """Combined portfolios ``names`` (pot ``kinds``) and their positions; ``account`` indexes
-    ``names`` per position."""
+    """Combined portfolios ``names`` (pot ``kinds``) and their positions as arrays, each
+    shape (n_positions,): ``account`` indexes ``names``, ``inst`` the book's instruments
+    (:class:`~xmsim.arrangement.netted.Instruments`), ``quantity`` [face USD or contracts],
+    ``row`` the spreadsheet row."""
 
     names: tuple[str, ...]
     kinds: tuple[str, ...]
-    positions: tuple[Position, ...]
     account: np.ndarray
+    inst: np.ndarray
+    quantity: np.ndarray
+    row: np.ndarray
 
     @property
     def n_accounts(self) -> int:
         return len(self.names)
 
 
-def account_blocks(portfolio: Portfolio, pots: Pots, block_size: int) -> Iterator[Block]:
+def account_blocks(
+    portfolio: Portfolio, pots: Pots, block_size: int, inst: np.ndarray | None = None
+) -> Iterator[Block]:
     """The book cut into blocks of at most ``block_size`` whole combined portfolios of
-    ``pots`` (:func:`xmsim.arrangement.pots.form_pots`), in result order; a pooled house
-    portfolio is never split."""
+    ``pots`` (:func:`xmsim.arrangement.pots.form_pots`), in result order, positions in book
+    order within each; a pooled house portfolio is never split. ``inst``: the instrument of
+    each position (:func:`~xmsim.arrangement.netted.instrument_ids`, computed when None)."""
     if block_size < 1:
         raise ValueError(f"block size must be at least 1 account, got {block_size}")
-    members: list[list[Position]] = [[] for _ in pots.names]
-    for p, j in zip(portfolio.positions, pots.index.tolist(), strict=True):
-        members[j].append(p)
+    positions = portfolio.positions
+    if inst is None:
+        inst = instrument_ids(positions)[0]
+    n = len(positions)
+    qty = np.fromiter((p.quantity for p in positions), dtype=float, count=n)
+    rows = np.fromiter((p.row for p in positions), dtype=np.int64, count=n)
+    order = np.argsort(pots.index, kind="stable")
+    pot = pots.index[order]
     for start in range(0, len(pots.names), block_size):
         stop = min(start + block_size, len(pots.names))
-        sizes = [len(members[j]) for j in range(start, stop)]
-        positions = tuple(p for j in range(start, stop) for p in members[j])
-        yield Block(pots.names[start:stop], pots.kinds[start:stop], positions,
-                    np.repeat(np.arange(stop - start), sizes))  # fmt: skip
+        lo, hi = np.searchsorted(pot, (start, stop))
+        sel = order[lo:hi]
+        yield Block(pots.names[start:stop], pots.kinds[start:stop], pot[lo:hi] - start,
+                    inst[sel], qty[sel], rows[sel])  # fmt: skip
 
 
-def margin_block(sim: Simulator, block: Block) -> tuple[AccountResult, ...]:
-    """The arrangement for every account of one block (runs on a Dask worker or in process)."""
+def book_instruments(sim: Simulator, units: Portfolio) -> Instruments:
+    """The book's unique instruments priced once for all its blocks: pricing book, legs,
+    scenario P&L per instrument (when within :data:`~xmsim.arrangement.netted.PNL_ONCE_MAX_VALUES`)
+    and the unit SPAN book."""
     asof = sim.market.asof
-    blk, rows = instrument_block(
-        block.positions, block.account, block.n_accounts, sim.book,
-        lambda pf, terms: assign_legs(pf, asof, terms),
-    )  # fmt: skip
+    return price_instruments(units, sim.book, lambda pf, terms: assign_legs(pf, asof, terms),
+                             sim.var_engine, sim.span_model)  # fmt: skip
+
+
+def margin_block(sim: Simulator, block: Block, table: Instruments) -> tuple[AccountResult, ...]:
+    """The arrangement for every account of one block (runs on a Dask worker or in process)."""
+    blk = block_of(table, block.inst, block.quantity, block.account, block.n_accounts)
     margins = {
         "var": var_leg_margins(sim.var_engine, blk),
         "span": span_leg_margins(
@@ -81,9 +108,9 @@ def margin_block(sim: Simulator, block: Block) -> tuple[AccountResult, ...]:
         ),
     }
     inel: dict[int, tuple[IneligibleRow, ...]] = {}
-    for r, a in zip(rows, block.account, strict=True):
-        if r is not None:
-            inel[int(a)] = (*inel.get(int(a), ()), r)
+    for i, r in table.ineligible_rows(block.inst, block.row):
+        a = int(block.account[i])
+        inel[a] = (*inel.get(a, ()), r)
     cfg = sim.config
     return account_results(block.names, block.kinds, margins, inel, cfg.arrangement,
                            cfg.ficc_model, cfg.cme_model)  # fmt: skip
@@ -97,26 +124,28 @@ def warm(sim: Simulator) -> Simulator:
 
 
 def run_blocks(
-    sim: Simulator, blocks: Iterable[Block], client=None
+    sim: Simulator, blocks: Iterable[Block], table: Instruments, client=None
 ) -> Iterator[tuple[AccountResult, ...]]:
     """Each block's results, in block order: in this process, or on the workers of a
-    ``distributed.Client`` (the simulator - market, scenario matrix, SPAN parameters - is
-    scattered once; at most :data:`MAX_IN_FLIGHT_PER_WORKER` blocks per worker are queued)."""
+    ``distributed.Client`` (the simulator - market, scenario matrix, SPAN parameters - and the
+    priced instruments are scattered once; at most :data:`MAX_IN_FLIGHT_PER_WORKER` blocks per
+    worker are queued)."""
     warm(sim)
     if client is None:
         for b in blocks:
-            yield margin_block(sim, b)
+            yield margin_block(sim, b, table)
         return
     from distributed import as_completed
 
     shared = client.scatter(sim, broadcast=True)
+    priced = client.scatter(table, broadcast=True)
     window = MAX_IN_FLIGHT_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))
     todo = enumerate(blocks)
     order: dict = {}
     done: dict[int, tuple[AccountResult, ...]] = {}
     pending = as_completed()
     for i, b in todo:
-        order[client.submit(margin_block, shared, b, pure=False)] = i
+        order[client.submit(margin_block, shared, b, priced, pure=False)] = i
         pending.add(next(reversed(order)))
         if len(order) >= window:
             break
@@ -125,7 +154,7 @@ def run_blocks(
         done[order.pop(fut)] = fut.result()
         fut.release()
         for i, b in todo:  # top the queue up by one block
-            new = client.submit(margin_block, shared, b, pure=False)
+            new = client.submit(margin_block, shared, b, priced, pure=False)
             order[new] = i
             pending.add(new)
             break
@@ -146,14 +175,19 @@ def arrangement_blocked(
     """The arrangement of ``portfolio`` computed block by block (same numbers as
     :meth:`Simulator.arrangement` to floating-point rounding).
 
-    ``on_block`` sees each block's results as they arrive (streaming output, progress);
-    with ``keep=False`` they are not collected (the result's ``accounts`` is empty); ``pots``
-    are the portfolio's combined portfolios when already formed.
+    Every distinct instrument of the book is priced once (:func:`book_instruments`), each
+    block of accounts is a sparse weight matrix over them. ``on_block`` sees each block's
+    results as they arrive (streaming output, progress); with ``keep=False`` they are not
+    collected (the result's ``accounts`` is empty); ``pots`` are the portfolio's combined
+    portfolios when already formed.
     """
     pots = pots or form_pots(portfolio, sim.config.arrangement.arrangement)
-    blocks = account_blocks(portfolio, pots, block_size)
+    warm(sim)
+    inst, units = instrument_ids(portfolio.positions)
+    table = book_instruments(sim, units)
+    blocks = account_blocks(portfolio, pots, block_size, inst)
     kept: list[AccountResult] = []
-    for res in run_blocks(sim, blocks, client):
+    for res in run_blocks(sim, blocks, table, client):
         if on_block is not None:
             on_block(res)
         if keep:
@@ -171,5 +205,5 @@ def empty_result(sim: Simulator, pots: Pots) -> ArrangementResult:
     )  # fmt: skip
 
 
-__all__ = ["DEFAULT_BLOCK_SIZE", "Block", "account_blocks", "arrangement_blocked", "empty_result",
-           "margin_block", "run_blocks"]  # fmt: skip
+__all__ = ["DEFAULT_BLOCK_SIZE", "Block", "account_blocks", "arrangement_blocked",
+           "book_instruments", "empty_result", "margin_block", "run_blocks"]  # fmt: skip

@@ -12,9 +12,10 @@ Rows with errors are left out of the portfolio; rows with warnings are kept unch
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -22,7 +23,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from xmsim.portfolio import PRODUCTS, Portfolio, Position
+from xmsim.portfolio import PRODUCTS, Portfolio
+from xmsim.upload.batch import RowReader
 from xmsim.upload.cells import CellError, is_empty, parse_expiry, show_cell
 from xmsim.upload.format import (
     COLUMN_NAMES,
@@ -42,12 +44,14 @@ from xmsim.upload.format import (
     sample_dir,
     sample_paths,
 )
-from xmsim.upload.rows import ERROR, WARNING, LoadResult, RowIssue, parse_row
+from xmsim.upload.rows import ERROR, WARNING, LoadResult, RowIssue
 from xmsim.upload.table import (
     LineProblem,
     TableError,
     check_text,
     decode,
+    file_encoding,
+    file_lines,
     iter_records,
     read_source,
     split_line,
@@ -146,7 +150,9 @@ def _sniff_delimiter(text: str) -> str:
     return delimiter
 
 
-def _records_from_text(text: str, lim: Limits) -> list:
+def _records_from_text(text: str, lim: Limits, lines: Iterator[str] | None = None) -> Iterator:
+    """The records of a text; with ``lines`` (a file read in chunks), ``text`` is the file's
+    head (:func:`_file_head`) and the records come from ``lines``."""
     if len(text) > lim.max_bytes:
         raise CellError(f"the text is larger than {lim.mb} MB: {lim.advice}")
     check_text(text)
@@ -156,7 +162,38 @@ def _records_from_text(text: str, lim: Limits) -> list:
     at = _find_header([rec for rec in head if any(not is_empty(c) for c in rec[1])])
     width = len(head[at][1]) if at is not None else None
     limit = lim.max_rows + _HEADER_SCAN_ROWS + 1
-    return list(iter_records(text, delimiter=delimiter, width=width, max_records=limit))
+    source = text if lines is None else lines
+    return iter_records(source, delimiter=delimiter, width=width, max_records=limit)
+
+
+_HEAD_CHARS = 1 << 20  # the delimiter is sniffed in the first MB, the header in 40 lines
+
+
+def _file_head(path: Path, encoding: str, errors: str) -> str:
+    """The first MB of a text file (and on to the end of its 41st line): all that the binary
+    check, the delimiter sniffing and the header search read of a whole text."""
+    with open(path, encoding=encoding, errors=errors, newline="") as fh:
+        head = fh.read(_HEAD_CHARS)
+        while len(head.splitlines()) <= 41 and (more := fh.read(_HEAD_CHARS)):
+            head += more
+    return head
+
+
+def _records_from_path(path: Path, filename: str, lim: Limits) -> tuple[Iterator, bool]:
+    """The records of a file on disk: a text file is read in chunks (never held whole, so
+    memory does not grow with its rows), an XLSX whole."""
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if (
+        magic[:4] == b"PK\x03\x04"
+        or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        or (path.suffix.lower() in (".xlsx", ".xlsm"))
+    ):
+        data = read_source(path, max_bytes=lim.max_bytes, what="portfolio file")
+        return _records_from_bytes(data, filename, lim)
+    encoding, errors = file_encoding(path)
+    head = _file_head(path, encoding, errors)
+    return _records_from_text(head, lim, file_lines(path, encoding, errors)), True
 
 
 def _is_portfolio_header(cells: list) -> bool:
@@ -164,7 +201,7 @@ def _is_portfolio_header(cells: list) -> bool:
     return {"product", "quantity"} <= known
 
 
-def _records_from_xlsx(data: bytes, lim: Limits) -> list:
+def _records_from_xlsx(data: bytes, lim: Limits) -> Iterator:
     """Rows of the first sheet whose header names product and quantity (else the first sheet
     with any known column, else the first sheet), read up to the row limit."""
     book = Workbook(data)
@@ -185,28 +222,29 @@ def _records_from_xlsx(data: bytes, lim: Limits) -> list:
     return _take_rows([], book.rows(chosen or book.sheets[0][1]), lim)
 
 
-def _take_rows(head: list, rows, lim: Limits) -> list:
-    records = list(head)
-    limit = lim.max_rows + _HEADER_SCAN_ROWS + 1
+def _take_rows(head: list, rows, lim: Limits) -> Iterator:
+    yield from head
+    count, limit = len(head), lim.max_rows + _HEADER_SCAN_ROWS + 1
     for record in rows:
         if any(not is_empty(c) for c in record[1]):
-            records.append(record)
-            if len(records) > limit:
+            count += 1
+            if count > limit:
                 raise CellError(f"more than {lim.max_rows:,} rows: {lim.advice}")
-    return records
+            yield record
 
 
-def _records_from_bytes(data: bytes, filename: str | None, lim: Limits) -> list:
+def _records_from_bytes(data: bytes, filename: str | None, lim: Limits) -> tuple[Iterator, bool]:
+    """The records of a file's bytes, and whether every cell is text (not an XLSX)."""
     if len(data) > lim.max_bytes:
         raise CellError(f"the file is larger than {lim.mb} MB: {lim.advice}")
     suffix = Path(filename).suffix.lower() if filename else ""
     if data[:4] == b"PK\x03\x04":
-        return _records_from_xlsx(data, lim)
+        return _records_from_xlsx(data, lim), False
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise CellError("old Excel .xls files are not read: save the sheet as .xlsx or .csv")
     if suffix in (".xlsx", ".xlsm"):
         raise CellError(f"the file is named {suffix} but is not an Excel workbook: save it again")
-    return _records_from_text(decode(data), lim)
+    return _records_from_text(decode(data), lim), True
 
 
 def _records_from_frame(frame: pd.DataFrame, lim: Limits) -> list[tuple[int, list]]:
@@ -236,11 +274,15 @@ def _looks_like_path(text: str) -> bool:
         return False
 
 
-def _records_from_source(source: object, filename: str | None, lim: Limits) -> tuple[list, bool]:
+def _records_from_source(
+    source: object, filename: str | None, lim: Limits
+) -> tuple[Iterable, bool, bool]:
+    """The records of ``source``, whether its header is the first record (a DataFrame) and
+    whether every cell is text."""
     if isinstance(source, pd.DataFrame):
-        return _records_from_frame(source, lim), True
+        return _records_from_frame(source, lim), True, False
     if isinstance(source, str) and not _looks_like_path(source):
-        return _records_from_text(source, lim), False
+        return _records_from_text(source, lim), False, True
     if not isinstance(source, bytes | bytearray | memoryview | str | Path) and not hasattr(
         source, "read"
     ):
@@ -251,11 +293,16 @@ def _records_from_source(source: object, filename: str | None, lim: Limits) -> t
             source.seek(0)  # re-reading an upload widget's buffer starts from the top
         first = source.read(0)
         if isinstance(first, str):
-            return _records_from_text(source.read(lim.max_bytes + 1), lim), False
+            return _records_from_text(source.read(lim.max_bytes + 1), lim), False, True
     elif isinstance(source, str | Path):
         filename = filename or Path(source).name
+        path = Path(source)
+        if path.is_file() and path.stat().st_size <= lim.max_bytes:
+            records, text = _records_from_path(path, str(filename), lim)
+            return records, False, text
     data = read_source(source, max_bytes=lim.max_bytes, what="portfolio file")
-    return _records_from_bytes(data, str(filename) if filename else None, lim), False
+    records, text = _records_from_bytes(data, str(filename) if filename else None, lim)
+    return records, False, text
 
 
 def _warning(
@@ -264,32 +311,57 @@ def _warning(
     return RowIssue(row, column, value, message, WARNING)
 
 
-def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits) -> LoadResult:
-    problems = [
-        RowIssue(r.line, None, show_cell(r.text), r.message, ERROR)
-        for r in records
-        if isinstance(r, LineProblem)
-    ]
-    records = [
-        (n, cells)
-        for n, cells in (r for r in records if not isinstance(r, LineProblem))
-        if any(not is_empty(c) for c in cells)
-    ]
-    if not records and problems:
+def _filled(records: Iterable, problems: list[RowIssue], text: bool) -> Iterator:
+    """The records holding a value, in order; lines that could not be split are appended to
+    ``problems``."""
+    for r in records:
+        if isinstance(r, LineProblem):
+            problems.append(RowIssue(r.line, None, show_cell(r.text), r.message, ERROR))
+        elif any(map(str.strip, r[1])) if text else any(not is_empty(c) for c in r[1]):
+            yield r
+
+
+def _limited(data: Iterator, lim: Limits) -> Iterator:
+    """``data`` up to the row limit; one row past it is a file-level error."""
+    for n, record in enumerate(data, 1):
+        if n > lim.max_rows:
+            raise CellError(f"more than {lim.max_rows:,} rows: {lim.advice}")
+        yield record
+
+
+def _fail(message: str, rest: Iterator) -> None:
+    """Raise ``message`` once the rest of the file is read (a row limit met on the way is the
+    file's first problem, as when the file is read whole)."""
+    for _ in rest:
+        pass
+    raise CellError(message)
+
+
+def _load_records(
+    records: Iterable, asof: dt.date, fixed_header: bool, lim: Limits, text: bool = False
+) -> LoadResult:
+    """Records ``(row, cells)`` (or :class:`LineProblem`) -> portfolio and issues, streamed:
+    the header is found in the first rows, then the data rows are parsed as they are read
+    (``text``: every cell is a str)."""
+    problems: list[RowIssue] = []
+    stream = _filled(records, problems, text)
+    head = list(itertools.islice(stream, _HEADER_SCAN_ROWS))
+    if not head and problems:
         return LoadResult(Portfolio(), tuple(problems))
-    if not records:
+    if not head:
         raise CellError(
             "the file is empty: start from the template (a header row, then one row per position)"
         )
-    at = 0 if fixed_header else _find_header(records)
-    if at is None or _count_known(records[at][1]) == 0:
-        raise CellError(
+    at = 0 if fixed_header else _find_header(head)
+    if at is None or _count_known(head[at][1]) == 0:
+        _fail(
             "no recognisable columns: the first row must be a header naming at least "
             f"product and quantity (known columns: {', '.join(COLUMN_NAMES)}); start "
-            "from the template"
+            "from the template",
+            stream,
         )
-    header_row, header = records[at]
-    issues: list[RowIssue] = list(problems)
+    header_row, header = head[at]
+    issues: list[RowIssue] = []
     if at:
         issues.append(_warning(f"rows above the header (row {header_row}) were ignored"))
     mapping: dict[int, str] = {}
@@ -318,46 +390,22 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits)
                 aliases.append((show_cell(name), column))
     missing = [c for c in ("product", "quantity") if c not in mapping.values()]
     if missing:
-        raise CellError(
+        _fail(
             f"no {' or '.join(missing)} column: every upload needs product and quantity "
-            "columns; start from the template"
+            "columns; start from the template",
+            stream,
         )
-    data = records[at + 1 :]
-    if not data and problems:
-        return LoadResult(Portfolio(), tuple(issues), tuple(aliases))
-    if not data:
-        raise CellError("no positions below the header row: add one row per position")
-    if len(data) > lim.max_rows:
-        raise CellError(f"more than {lim.max_rows:,} rows: {lim.advice}")
     unnamed = [i for i, name in enumerate(header) if is_empty(name)]
-    stray: list[int] = []
-    positions: list[Position] = []
-    first_seen: dict[Position, int] = {}
-    for row, cells in data:
-        if any(
-            not is_empty(c)
-            for c in [cells[i] for i in unnamed if i < len(cells)] + cells[len(header) :]
-        ):
-            stray.append(row)
-        values = {col: cells[i] for i, col in mapping.items() if i < len(cells)}
-        if all(is_empty(v) for v in values.values()):
-            issues.append(_warning("the row has values only in unknown columns; ignored", row))
-            continue
-        position, row_issues = parse_row(row, values, asof)
-        issues.extend(row_issues)
-        if position is None:
-            continue
-        first = first_seen.setdefault(dataclasses.replace(position, row=0), row)
-        if first != row:
-            issues.append(
-                _warning(
-                    f"row {row} is identical to row {first}; both "
-                    "are kept: delete one if it was entered twice",
-                    row,
-                )
-            )
-        positions.append(position)
-    if stray:
+    reader = RowReader(mapping, len(header), asof, text=text)
+    reader.read(_limited(itertools.chain(head[at + 1 :], stream), lim), unnamed)
+    issues = problems + issues
+    if not reader.n_rows and problems:
+        return LoadResult(Portfolio(), tuple(issues), tuple(aliases))
+    if not reader.n_rows:
+        raise CellError("no positions below the header row: add one row per position")
+    issues.extend(reader.issues)
+    if reader.stray:
+        stray = reader.stray
         shown = ", ".join(map(str, stray[:5])) + (" ..." if len(stray) > 5 else "")
         issues.insert(
             0,
@@ -366,7 +414,7 @@ def _load_records(records: list, asof: dt.date, fixed_header: bool, lim: Limits)
                 "were ignored: give the column a header or delete the values"
             ),
         )
-    return LoadResult(Portfolio(tuple(positions)), tuple(issues), tuple(aliases))
+    return LoadResult(Portfolio(tuple(reader.positions)), tuple(issues), tuple(aliases))
 
 
 # ---------------------------------------------------------------------------- public API
@@ -403,8 +451,8 @@ def load_portfolio(
     asof = asof.date() if isinstance(asof, dt.datetime) else asof
     try:
         lim = Limits(max_rows or MAX_ROWS, max_bytes or MAX_BYTES)
-        records, fixed_header = _records_from_source(source, filename, lim)
-        return _load_records(records, asof, fixed_header, lim)
+        records, fixed_header, text = _records_from_source(source, filename, lim)
+        return _load_records(records, asof, fixed_header, lim, text)
     except (CellError, TableError) as exc:
         return LoadResult(Portfolio(), (RowIssue(None, None, "", str(exc), ERROR),))
 
@@ -417,6 +465,6 @@ def load_portfolio_text(text: str, *, asof: dt.date) -> LoadResult:
         raise TypeError(f"asof must be a datetime.date, got {type(asof).__name__}")
     try:
         lim = Limits(MAX_ROWS, MAX_BYTES)
-        return _load_records(_records_from_text(text, lim), asof, False, lim)
+        return _load_records(_records_from_text(text, lim), asof, False, lim, True)
     except (CellError, TableError) as exc:
         return LoadResult(Portfolio(), (RowIssue(None, None, "", str(exc), ERROR),))

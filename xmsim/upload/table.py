@@ -17,11 +17,12 @@ File-level problems raise :class:`TableError`, whose message says what is wrong 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,13 +123,45 @@ def _closed(text: str, delimiter: str) -> list[str] | None:
         return None
 
 
-def _lines(text: str) -> Iterator[str]:
-    for line in io.StringIO(text, newline=""):
+def _lines(text: str | Iterable[str]) -> Iterator[str]:
+    for line in io.StringIO(text, newline="") if isinstance(text, str) else text:
         yield line.rstrip("\r\n")
 
 
+READ_CHUNK_BYTES = 1 << 20
+"""A text file is read this many bytes at a time [bytes]."""
+
+
+def file_encoding(path: str | os.PathLike) -> tuple[str, str]:
+    """(encoding, errors) with which :func:`decode` would read the file's bytes, found by
+    streaming it through incremental decoders (the file is never held whole)."""
+    with open(path, "rb") as fh:
+        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return "utf-16", "replace"
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(READ_CHUNK_BYTES):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return encoding, "strict"
+        except UnicodeDecodeError:
+            continue
+    return "latin-1", "strict"
+
+
+def file_lines(path: str | os.PathLike, encoding: str, errors: str) -> Iterator[str]:
+    """The lines of a text file (line ends kept, leading BOMs dropped), read in chunks."""
+    with open(path, encoding=encoding, errors=errors, newline="") as fh:
+        first = True
+        for line in fh:
+            yield line.lstrip("\ufeff") if first else line
+            first = False
+
+
 def iter_records(
-    text: str,
+    text: str | Iterable[str],
     *,
     delimiter: str = ",",
     width: int | None = None,
@@ -139,7 +172,7 @@ def iter_records(
 
     Parameters
     ----------
-    text : the decoded file.
+    text : the decoded file, or its lines (line ends kept: :func:`file_lines`).
     delimiter : the cell separator.
     width : cells of a full row (the header's); a quoted cell whose continuation lines hold
         at least half as many cells is an unbalanced quote. ``None``: quoted cells never span
@@ -171,7 +204,7 @@ def iter_records(
             yield start, cells
             count += 1
             continue
-        if any(c.strip() for c in cells):
+        if any(map(str.strip, cells)):
             count += 1
             if max_records is not None and count > max_records:
                 raise TableError(

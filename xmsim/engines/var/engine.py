@@ -69,11 +69,46 @@ def loss_quantile(losses: np.ndarray, confidence: float) -> np.ndarray:
     h = np.float64(n - 1) * np.float64(confidence)
     k = int(np.floor(h))
     k1 = min(k + 1, n - 1)
-    part = np.partition(x.T, (k, k1), axis=1)  # scenario axis last, one row per column
-    a, b = part[:, k], part[:, k1]
+    a, b = order_stats(np.ascontiguousarray(x.T), k, k1)  # scenario axis last
     gamma = h - np.float64(k)
     diff = b - a
     return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+
+
+def order_stats(rows: np.ndarray, k: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k``-th and ``k1``-th smallest value of each row (0-based), exactly as
+    ``np.partition(rows, (k, k1), axis=1)[:, k]`` and ``[:, k1]``.
+
+    Parameters
+    ----------
+    rows : shape (n_cols, n), C-contiguous; not modified.
+
+    For order statistics near the top (a 99% loss quantile needs the 26 largest of 2,497), each
+    row is cut into ``c`` strided chunks (chunk j holds columns j, j + c, ...), and only the
+    ``m = n − k`` chunks with the largest maxima (plus the columns past the last full chunk)
+    are partitioned: every value among the ``m`` largest lies in a chunk whose maximum is at
+    least that value, so those chunks hold them (a chunk left out for a tie has a maximum equal
+    to the order statistic, which the chosen maxima then supply). About 3x faster than one
+    partition of the whole row; the values are bit for bit the same.
+    """
+    n_rows, n = rows.shape
+    m = n - min(k, k1)
+    s = max(2, round(0.6 * np.sqrt(n / max(m, 1))))  # chunk length: ~6 for 26 of 2,497
+    c = n // s
+    if n_rows == 0 or c < m or s * m + n - c * s > n // 2:
+        part = np.partition(rows, (k, k1), axis=1)
+        return part[:, k], part[:, k1]
+    body = rows[:, : c * s].reshape(n_rows, s, c)
+    top = np.argpartition(body.max(axis=1), c - m, axis=1)[:, c - m :]  # (n_rows, m)
+    cols = (top[:, None, :] + (np.arange(s) * c)[None, :, None]).reshape(n_rows, s * m)
+    if c * s < n:
+        rest = np.broadcast_to(np.arange(c * s, n), (n_rows, n - c * s))
+        cols = np.concatenate([cols, rest], axis=1)
+    sel = rows.ravel().take(cols + (np.arange(n_rows) * n)[:, None])
+    w = sel.shape[1]
+    kk, kk1 = w - (n - k), w - (n - k1)
+    sel.partition((kk, kk1), axis=1)
+    return sel[:, kk], sel[:, kk1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +159,19 @@ class VarEngine:
     margined with this engine (legs, combined portfolios, accounts).
     """
 
-    def __init__(self, market: Market, settings: VarSettings | None = None) -> None:
+    def __init__(
+        self,
+        market: Market,
+        settings: VarSettings | None = None,
+        scenarios: ScenarioSet | None = None,
+    ) -> None:
+        """``scenarios``: the set :func:`build_scenarios` gives for this market and settings,
+        when the caller built it already (the history runner); built here otherwise."""
         self.market = market
         self.settings = settings or VarSettings()
-        self.scenarios = build_scenarios(market.history, market.asof, self.settings, market.basis)
+        self.scenarios = scenarios or build_scenarios(
+            market.history, market.asof, self.settings, market.basis
+        )
         self._df: np.ndarray | None = None
 
     @property
@@ -234,7 +278,7 @@ class VarEngine:
         return pnl + (shocks * 1e4) @ np.asarray(ind @ book.basis_dv01_usd).T
 
     def margins_from_pnl(
-        self, pnl: np.ndarray, gross_position: np.ndarray | float = 0.0
+        self, pnl: np.ndarray, gross_position: np.ndarray | float = 0.0, overwrite: bool = False
     ) -> np.ndarray:
         """Margins [USD] of many P&L vectors.
 
@@ -242,12 +286,15 @@ class VarEngine:
         ----------
         pnl : [USD], shape (n_scenarios, n_cols).
         gross_position : gross position size of each column [USD], shape (n_cols,) or scalar.
+        overwrite : ``pnl`` may be overwritten (negated in place, no copy of its size).
 
         Returns
         -------
         max(VaR, floor) + add-on [USD], shape (n_cols,).
         """
-        var = np.maximum(loss_quantile(-np.atleast_2d(pnl.T).T, self.settings.confidence), 0.0)
+        pnl = np.atleast_2d(pnl.T).T
+        losses = np.negative(pnl, out=pnl) if overwrite and pnl.dtype == float else -pnl
+        var = np.maximum(loss_quantile(losses, self.settings.confidence), 0.0)
         floor, addon = self.floor_and_addon(gross_position)
         return np.maximum(var, floor) + addon
 

@@ -1,0 +1,135 @@
+"""The loader's memo of instrument cells (``xmsim.upload.batch``) against its slow twin
+(every row through ``parse_row``, ``tests/reference/upload.py``): the same positions and the
+same issues, in the same order, on generated files full of repeated instruments with edge
+quantities, on the fuzzed files and on every sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pandas as pd
+import pytest
+
+from tests.fuzzgen import portfolio_csv, portfolio_xlsx, xlsx_bytes
+from tests.reference.upload import SlowRowReader
+from xmsim.upload import loader
+from xmsim.upload.loader import load_portfolio, sample_paths
+
+ASOF = dt.date(2026, 7, 31)
+HEADER = ["account", "product", "quantity", "coupon", "maturity", "end_date", "contract",
+          "expiry", "cusip", "price", "label", "", "unknown", "side"]  # fmt: skip
+INSTRUMENTS = [
+    ["UST", "4.25", "2034-11-15", "", "", "", "", ""],
+    ["ust", "4.25 %", "11/15/2034", "", "", "", "", "99-16+"],
+    ["REPO", "4.25", "2034-11-15", "2026-08-31", "", "", "", ""],
+    ["REVERSE_REPO", "3.875", "2034-08-15", "2026-09-30", "", "", "91282CLF6", ""],
+    ["FUTURE", "", "", "", "ZN", "2026-12", "", ""],
+    ["FUTURE", "", "", "", "", "ZNZ6", "", ""],
+    ["FUTURE", "", "", "", "ZF", "ZNZ6", "", ""],  # disagreeing contract: an error
+    ["FUTURE", "4.25", "", "", "ZN", "2026-12", "", ""],  # coupon on a future: a warning
+    ["UST", "4.25", "2025-01-15", "", "", "", "", ""],  # matured
+    ["TIPS", "1.5", "2030-01-15", "", "", "", "", ""],
+    ["OPTION", "", "", "", "ZN", "2026-12", "", ""],
+    ["BILL", "0", "2027-01-15", "", "", "", "", ""],
+    ["UST", "4.25", "2034-11-15", "", "", "", "123456789", ""],  # bad CUSIP check digit
+    ["", "4.25", "2034-11-15", "", "", "", "", ""],  # no product
+    ["REPO", "4.25", "2034-11-15", "", "", "", "", ""],  # no end date
+    ["", "", "", "", "", "", "", ""],
+]
+QUANTITIES = ["1,000,000", "5mm", "-5mm", "250k", "(5)", "10", "-3", "0", "1.5", "999",
+              "1e12", "120000", "", "abc", "2.5mm", "-1", "1e6", " 7 ", "nan", "5m"]  # fmt: skip
+ACCOUNTS = ["", "HOUSE", "C1", " C1 ", "C2", "x" * 1200]
+LABELS = ["", "hedge", "=cmd", " spaced "]
+
+
+def generated_rows(rng: random.Random, n: int) -> list[list[str]]:
+    rows = []
+    for _ in range(n):
+        inst = rng.choice(INSTRUMENTS)
+        row = [rng.choice(ACCOUNTS), inst[0], rng.choice(QUANTITIES), *inst[1:7],
+               rng.choice(LABELS), rng.choice(["", "", "", "stray"]), "u",
+               rng.choice(["", "", "", "BUY", "SELL", "S", "HOLD"])]  # fmt: skip
+        rows.append(row[: rng.choice([len(row), len(row), 6, 3])])  # some short rows
+    return rows
+
+
+def both(source, **kw):
+    """(fast, slow) results of one load."""
+    fast = load_portfolio(source, asof=ASOF, **kw)
+    original = loader.RowReader
+    loader.RowReader = SlowRowReader
+    try:
+        slow = load_portfolio(source, asof=ASOF, **kw)
+    finally:
+        loader.RowReader = original
+    return fast, slow
+
+
+def assert_same(fast, slow) -> None:
+    assert fast.portfolio.positions == slow.portfolio.positions
+    assert [p.row for p in fast.portfolio] == [p.row for p in slow.portfolio]
+    assert fast.issues == slow.issues and fast.aliases == slow.aliases
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_csv_with_repeated_instruments(seed):
+    rng = random.Random(seed)
+    rows = [HEADER, *generated_rows(rng, 600)]
+    text = "\n".join(",".join(f'"{c}"' if "," in c else c for c in r) for r in rows)
+    fast, slow = both(text)
+    assert_same(fast, slow)
+    assert len(fast.portfolio) > 50 and len(fast.issues) > 100
+
+
+def test_generated_xlsx_and_frame_with_typed_cells():
+    rng = random.Random(7)
+    typed = [1, 1.0, True, 1e6, -5e6, 0, 2.5, dt.datetime(2034, 11, 15), 46000, None]
+    rows = [HEADER[:11]]
+    for row in generated_rows(rng, 400):
+        row = (row + [""] * 11)[:11]  # no side column here
+        row[2] = rng.choice([row[2], rng.choice(typed)])
+        row[3] = rng.choice([row[3], 4.25, True, 4])
+        row[4] = rng.choice([row[4], dt.datetime(2034, 11, 15), 20341115])
+        rows.append(row)
+    fast, slow = both(xlsx_bytes([("p", rows)]), filename="p.xlsx")
+    assert_same(fast, slow)
+    frame = pd.DataFrame(rows[1:], columns=rows[0])
+    assert_same(*both(frame))
+
+
+def test_fuzzed_files():
+    rng = random.Random(23)
+    for _ in range(300):
+        assert_same(*both(portfolio_csv(rng)[0], filename="p.csv"))
+    for _ in range(100):
+        assert_same(*both(portfolio_xlsx(rng)[0], filename="p.xlsx"))
+
+
+@pytest.mark.parametrize("path", list(sample_paths().values()), ids=lambda p: p.stem)
+def test_every_sample(path):
+    assert_same(*both(path))
+
+
+def test_a_file_read_in_chunks_loads_as_its_bytes(tmp_path):
+    """A path is read line by line in chunks (file_encoding + file_lines); its bytes whole
+    (decode): the same result on every fuzzed file (BOMs, UTF-16, cp1252, CRLF, unbalanced
+    quotes), on a file whose first lines are long, and on a big file."""
+    rng = random.Random(29)
+    path = tmp_path / "p.csv"
+    for _ in range(300):
+        data = portfolio_csv(rng)[0]
+        path.write_bytes(data)
+        by_path = load_portfolio(path, asof=ASOF)
+        by_bytes = load_portfolio(data, asof=ASOF, filename="p.csv")
+        assert_same(by_path, by_bytes)
+    long = "x" * 600_000
+    text = "\n".join([f"title,{long}", f"note,{long}", "account,product,quantity,label",
+                      *[f"C{i},FUTURE,{i + 1},{'é' * (i % 3)}" for i in range(40)]])  # fmt: skip
+    for encoding in ("utf-8", "utf-8-sig", "cp1252", "utf-16"):
+        path.write_bytes(text.encode(encoding))
+        assert_same(load_portfolio(path, asof=ASOF), load_portfolio(text.encode(encoding),
+                                                                    asof=ASOF))  # fmt: skip
+    rows = [HEADER, *generated_rows(rng, 30_000)]
+    path.write_text("\r\n".join(",".join(r) for r in rows), encoding="cp1252")
+    assert_same(load_portfolio(path, asof=ASOF), load_portfolio(path.read_bytes(), asof=ASOF))
