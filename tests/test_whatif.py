@@ -85,12 +85,19 @@ def test_read_trades_checks_rows_as_the_upload_does():
             {},  # an empty line is skipped, not an error
             {"product": "UST", "quantity": 5_000_000},  # no coupon, no maturity
             {"product": "UST", "quantity": "5mm", "coupon": 4.25, "maturity": "2034-11-15"},
+            {
+                "product": "FUTURE",
+                "side": "SELL",
+                "quantity": 7,
+                "contract": "ZF",
+                "expiry": "2026-12",
+            },
         ],
         columns=list(whatif.TRADE_COLUMNS),
     )
     loaded = whatif.read_trades(grid, ASOF)
-    assert [p.row for p in loaded.portfolio] == [1, 4]  # grid lines, not spreadsheet rows
-    assert [p.quantity for p in loaded.portfolio] == [-10.0, 5_000_000.0]
+    assert [p.row for p in loaded.portfolio] == [1, 4, 5]  # grid lines, not spreadsheet rows
+    assert [p.quantity for p in loaded.portfolio] == [-10.0, 5_000_000.0, -7.0]  # SELL 7
     assert loaded.rejected_rows == (3,)
     assert {i.column for i in loaded.errors} == {"coupon", "maturity"}
     assert whatif.read_trades(grid.iloc[[1]], ASOF).issues == ()  # only blank lines

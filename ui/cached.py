@@ -7,6 +7,9 @@ plain key next to it (a portfolio by its CSV text and row numbers, a simulator b
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -119,3 +122,36 @@ def optimise(
     return best_hedge(
         _portfolio, _simulator, contracts=codes, max_contracts=max_contracts, account=account
     )
+
+
+HISTORY_ENTRIES = 16
+"""History runs kept (all sessions together), least recently used dropped first."""
+
+
+@st.cache_resource(show_spinner=False)
+def _history_store() -> tuple[OrderedDict, threading.Lock]:
+    return OrderedDict(), threading.Lock()
+
+
+def history_run(key: tuple, compute: Callable[[], object]):
+    """A history run keyed on plain values (portfolio, settings, range), computed by
+    ``compute()`` on a miss. Not ``st.cache_data``: the page draws its progress bar from the
+    computation, which a cached function may not do (its elements would be replayed)."""
+    store, lock = _history_store()
+    with lock:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    value = compute()
+    with lock:
+        store[key] = value
+        while len(store) > HISTORY_ENTRIES:
+            store.popitem(last=False)
+    return value
+
+
+def history_cached(key: tuple) -> bool:
+    """Whether :func:`history_run` has ``key`` (the page skips its progress bar then)."""
+    store, lock = _history_store()
+    with lock:
+        return key in store

@@ -110,9 +110,9 @@ def frame_config(frame: pd.DataFrame, labels: dict[str, str]) -> dict:
     for col in frame.columns:  # fixed widths: a TOTAL table below lines up with the rows
         label = labels.get(col, col)
         if col.endswith("_usd"):
-            config[col] = st.column_config.NumberColumn(label, format="localized", width=150)
+            config[col] = st.column_config.NumberColumn(label, format="localized", width=160)
         elif col.endswith("_share") or col in ("var_savings", "span_savings", "applied"):
-            config[col] = st.column_config.NumberColumn(label, format="percent", width=100)
+            config[col] = st.column_config.NumberColumn(label, format="percent", width=115)
         elif col == "row":
             config[col] = st.column_config.NumberColumn(label, format="%d", width=55)
         else:
@@ -121,7 +121,8 @@ def frame_config(frame: pd.DataFrame, labels: dict[str, str]) -> dict:
     return config
 
 
-WIDE = {"account": 210, "position": 230, "why": 330, "leg": 120, "pot": 80}
+WIDE = {"account": 210, "position": 230, "why": 330, "leg": 120, "pot": 80,
+        "span_account_type": 140, "span_group": 130}  # fmt: skip
 
 
 def table_with_total(frame: pd.DataFrame, total: pd.DataFrame, labels: dict, key: str) -> None:

@@ -109,8 +109,8 @@ def compare(base: ArrangementResult, whatif: ArrangementResult) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ ad-hoc trades and scenarios
 
-TRADE_COLUMNS = ("account", "product", "quantity", "coupon", "maturity", "end_date", "contract",
-                 "expiry", "label")  # fmt: skip
+TRADE_COLUMNS = ("account", "product", "side", "quantity", "coupon", "maturity", "end_date",
+                 "contract", "expiry", "label")  # fmt: skip
 """Columns of the ad-hoc trade grid (a subset of the upload format, same meaning)."""
 
 

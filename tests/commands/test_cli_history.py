@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from tests.conftest import SAMPLES
 from xmsim.cli import main
+from xmsim.timeline.redate import Redater
+from xmsim.upload.loader import load_portfolio
 
 BASIS = str(SAMPLES / "basis_trade.csv")
 RANGE = ["--from", "2026-07-01", "--to", "2026-07-31", "--every", "week"]
@@ -55,3 +58,28 @@ def test_bad_ranges_get_a_clear_message(capsys, dates, words):
     assert main(["history", BASIS, *dates]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and words in err and "Traceback" not in err
+
+
+def test_a_point_equals_run_asof_on_the_redated_book(capsys, tmp_path):
+    """The documented promise, through the CLI: SR3 futures, so the market's basis counts."""
+    sample = str(SAMPLES / "sofr_hedge_2y.csv")
+    assert main(["history", sample, "--from", "2026-07-20", "--to", "2026-07-31",
+                 "--every", "week", "--format", "json"]) == 0  # fmt: skip
+    point = _strict(capsys.readouterr().out)["points"][0]
+    assert point["date"] == "2026-07-24"
+    book_date = dt.date(2026, 7, 31)
+    portfolio = load_portfolio(sample, asof=book_date).portfolio
+    redated = Redater(portfolio, book_date).at(dt.date(2026, 7, 24))
+    rows = ["account,product,quantity,coupon,maturity,contract,expiry"]
+    for p in redated:
+        expiry = f"{p.expiry:%Y-%m}" if p.expiry else ""
+        rows.append(f"{p.account},{p.product},{p.quantity},{p.coupon_pct or ''},"
+                    f"{p.maturity or ''},{p.contract or ''},{expiry}")  # fmt: skip
+    path = tmp_path / "redated.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert main(["run", str(path), "--asof", "2026-07-24", "--format", "json"]) == 0
+    run = _strict(capsys.readouterr().out)
+    assert run["history"] == point["history"]
+    for key in ("applied", "savings_usd", "ficc_requirement", "cme_requirement"):
+        assert point["accounts"][0][key] == pytest.approx(run["accounts"][0][key], rel=1e-9)
+    assert point["accounts"][0]["var"] == pytest.approx(run["accounts"][0]["var"], rel=1e-9)

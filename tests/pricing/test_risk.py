@@ -12,7 +12,7 @@ from xmsim import dates
 from xmsim.market import TENORS, ParCurve
 from xmsim.portfolio import FUTURE, REPO, REVERSE_REPO, UST, Portfolio, Position
 from xmsim.pricing import risk
-from xmsim.pricing.curve import NODE_YEARS, discount_nodes
+from xmsim.pricing.curve import NODE_YEARS, discount_nodes, discount_nodes_upto
 
 ASOF = dt.date(2026, 7, 31)
 SETTLE = dates.settlement_date(ASOF)
@@ -44,6 +44,18 @@ def test_discount_nodes_equal_slow_bootstrap():
     fast = discount_nodes(par)
     expected = np.array([slow.node(m) for m in range(NODE_YEARS.size)])
     np.testing.assert_allclose(fast, expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("n_nodes", [1, 6, 7, 8, 13, 100, NODE_YEARS.size])
+def test_discount_nodes_upto_equal_slow_bootstrap_and_the_full_curve(n_nodes):
+    par = 0.03 + 0.02 * RNG.random((5, len(TENORS)))
+    fast = discount_nodes_upto(par, n_nodes)
+    expected = np.array([[ref.SlowCurve(list(p)).node(m) for m in range(n_nodes)] for p in par])
+    np.testing.assert_allclose(fast, expected, rtol=1e-13)
+    np.testing.assert_allclose(fast, discount_nodes(par)[:, :n_nodes], rtol=5e-15)
+    buffer = np.full((NODE_YEARS.size, 9), np.nan)  # the caller's reused buffer
+    into = discount_nodes_upto(par, n_nodes, out=buffer[:n_nodes, :5].T)
+    assert np.array_equal(into, fast) and np.isnan(buffer[:, 5:]).all()
 
 
 def test_flat_par_curve_prices_as_the_yield_formula():

@@ -2,7 +2,10 @@
 
 Each is written plainly from METHODOLOGY.md or the rulebook, loops where the library
 vectorises, and is checked equal to the fast code in the tests. ``from tests import reference
-as ref`` keeps giving the pricing twins (``ref.SlowCurve``, ``ref.dirty_price`` ...).
+as ref`` keeps giving the pricing twins (``ref.SlowCurve``, ``ref.dirty_price`` ...); the
+others are imported by module: ``tests.reference.arrangement``, ``tests.reference.backtest``
+(Kupiec, Christoffersen, Portfolio Differential), ``tests.reference.scenarios`` (the stressed
+window).
 """
 
 from tests.reference.pricing import *  # noqa: F403

@@ -1,10 +1,10 @@
-"""Kupiec and Christoffersen against a textbook computation; calibration on a known
-distribution; Portfolio Differential against its closed form; the fallback simulation."""
+"""Kupiec, Christoffersen and Portfolio Differential against their textbook twins
+(``tests/reference/backtest.py``); calibration on a known distribution; the fallback
+simulation."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 
 import numpy as np
@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 
 from tests.conftest import SAMPLES
+from tests.reference import backtest as ref
 from xmsim.engines.var.scenarios import VarSettings
 from xmsim.market import TENORS, YieldHistory
 from xmsim.marketdata.defaults import default_market
@@ -37,35 +38,9 @@ SERIES = np.zeros(250, dtype=bool)
 SERIES[[3, 4, 50, 120, 121, 122]] = True
 
 
-def textbook_kupiec(n: int, x: int, p: float) -> float:
-    """LR_POF written out (Jorion, Value at Risk, ch. 6)."""
-    r = x / n
-    log_null = (n - x) * math.log(1 - p) + x * math.log(p)
-    log_alt = (n - x) * math.log(1 - r) + x * math.log(r)
-    return -2 * (log_null - log_alt)
-
-
-def textbook_christoffersen(days: list[bool]) -> float:
-    """LR_ind from transition counts counted one day pair at a time (Christoffersen 1998)."""
-    n = {(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 0}
-    for a, b in itertools.pairwise(days):
-        n[(int(a), int(b))] += 1
-    n00, n01, n10, n11 = n[(0, 0)], n[(0, 1)], n[(1, 0)], n[(1, 1)]
-    pi0 = n01 / (n00 + n01)
-    pi1 = n11 / (n10 + n11)
-    pi = (n01 + n11) / (n00 + n01 + n10 + n11)
-
-    def term(count: int, prob: float) -> float:  # the convention 0 ln 0 = 0
-        return 0.0 if count == 0 else count * math.log(prob)
-
-    log_null = term(n00 + n10, 1 - pi) + term(n01 + n11, pi)
-    log_alt = term(n00, 1 - pi0) + term(n01, pi0) + term(n10, 1 - pi1) + term(n11, pi1)
-    return -2 * (log_null - log_alt)
-
-
 def test_kupiec_equals_the_textbook_formula():
     lr, p_value = kupiec_pof(SERIES, 0.01)
-    assert lr == pytest.approx(textbook_kupiec(250, 6, 0.01), rel=1e-12)
+    assert lr == pytest.approx(ref.kupiec(250, 6, 0.01), rel=1e-12)
     assert p_value == pytest.approx(1 - stats.chi2.cdf(lr, 1), rel=1e-9)
     # x = 0: the alternative's log-likelihood is 0, LR = -2 n ln(1 - p)
     assert kupiec_pof(np.zeros(100, bool), 0.01)[0] == pytest.approx(-200 * math.log(0.99))
@@ -73,12 +48,12 @@ def test_kupiec_equals_the_textbook_formula():
 
 def test_christoffersen_equals_the_textbook_formula():
     lr, p_value = christoffersen_independence(SERIES)
-    assert lr == pytest.approx(textbook_christoffersen(list(SERIES)), rel=1e-12)
+    assert lr == pytest.approx(ref.christoffersen(list(SERIES)), rel=1e-12)
     assert lr > 3.84 and p_value < 0.05  # clustered exceptions are caught
     spread = np.zeros(250, dtype=bool)
     spread[[10, 60, 110, 160, 210]] = True
     assert christoffersen_independence(spread)[0] == pytest.approx(
-        textbook_christoffersen(list(spread)), rel=1e-12
+        ref.christoffersen(list(spread)), rel=1e-12
     )
 
 
@@ -124,11 +99,9 @@ def test_engine_var_on_an_iid_history_has_exceptions_inside_the_band():
 
 def test_portfolio_differential_equals_its_closed_form():
     var = np.array([100.0, 120.0, 110.0, 150.0, 150.0, 90.0, 200.0])
-    lam = 0.9
-    inc = [0.0] + [max(b - a, 0.0) for a, b in itertools.pairwise(var)]
-    closed = [(1 - lam) * sum(lam ** (t - k) * inc[k] for k in range(t + 1)) for t in range(7)]
-    got = PortfolioDifferential(decay=lam, multiplier=2.0).charge(var)
-    assert got == pytest.approx(2.0 * np.array(closed), rel=1e-12)
+    got = PortfolioDifferential(decay=0.9, multiplier=2.0).charge(var)
+    closed = ref.portfolio_differential(list(var), decay=0.9, multiplier=2.0)
+    assert got == pytest.approx(np.array(closed), rel=1e-12)
     with pytest.raises(ValueError, match="decay"):
         PortfolioDifferential(decay=1.0)
 

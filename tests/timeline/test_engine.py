@@ -17,7 +17,7 @@ from xmsim.marketdata.defaults import default_market, market_from_history
 from xmsim.marketdata.history import load_history
 from xmsim.pricing.curve import discount_nodes
 from xmsim.pricing.risk import contract_dv01
-from xmsim.simulate import RunConfig, Simulator
+from xmsim.simulate import RunConfig, Simulator, resolve_span_params
 from xmsim.timeline.engine import HistoryRunner, check_range, history_dates
 from xmsim.timeline.redate import Redater
 from xmsim.upload.loader import load_portfolio
@@ -79,6 +79,49 @@ def test_points_equal_single_date_run_daily_blocks_sensitivity_mode():
             m = market_from_history(market.history, pt.date)
             reference = Simulator(m, config).arrangement(runner.redater.at(pt.date))
             _assert_same(pt.result, reference)
+
+
+@pytest.mark.parametrize(
+    ("sample", "arrangement"),
+    [("dealer_book.csv", "house"), ("customer_book.csv", "customer"),
+     ("customer_book.csv", "auto"), ("sofr_hedge_2y.csv", "house")],
+)  # fmt: skip
+def test_daily_points_across_a_futures_roll_equal_single_date_run(
+    shared_history_path, sample, arrangement
+):
+    """Daily through the December 2024 roll (blocks of 7 dates, so SPAN batches span several
+    dates and the instruments' strip moves inside a block)."""
+    history = load_history(shared_history_path)
+    portfolio = load_portfolio(SAMPLES / sample, asof=BOOK_DATE).portfolio
+    config = RunConfig(arrangement=ArrangementSettings(arrangement=arrangement))
+    runner = HistoryRunner(portfolio, history, config, BOOK_DATE)
+    run = runner.run(dt.date(2024, 11, 25), dt.date(2024, 12, 31), block=7)
+    assert len(run.points) == 25
+    for pt in run.points[1::6]:
+        redated = runner.redater.at(pt.date)
+        reference = Simulator(market_from_history(history, pt.date), config).arrangement(redated)
+        _assert_same(pt.result, reference)
+
+
+@pytest.mark.parametrize("arrangement", ["house", "customer"])
+def test_points_with_the_basis_and_calibrated_span_equal_single_date_run(arrangement):
+    """The SOFR / fed funds basis rides along (``run --asof`` on the default market has it),
+    and ``calibrated`` SPAN parameters are calibrated on each date's market, as ``run`` does."""
+    market = default_market()
+    portfolio = load_portfolio(SAMPLES / "sofr_hedge_2y.csv", asof=BOOK_DATE).portfolio
+    config = RunConfig(arrangement=ArrangementSettings(arrangement=arrangement))
+    for span_choice in (None, "calibrated"):
+        runner = HistoryRunner(portfolio, market.history, config, BOOK_DATE, span_choice,
+                               basis=market.basis)  # fmt: skip
+        run = runner.run(dt.date(2026, 6, 24), dt.date(2026, 7, 8))
+        for pt in run.points[::5]:
+            m = market_from_history(market.history, pt.date, market.basis)
+            cfg = config
+            if span_choice:
+                cfg = dataclasses.replace(config, span_params=resolve_span_params(span_choice, m))
+            reference = Simulator(m, cfg).arrangement(runner.redater.at(pt.date))
+            _assert_same(pt.result, reference)
+            assert market.basis.source in pt.result.history
 
 
 def test_redating_keeps_time_to_maturity_and_strip_place():

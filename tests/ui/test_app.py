@@ -221,3 +221,79 @@ def test_optimiser_hedge_applies_into_the_whatif_in_one_click():
     assert any("Optimiser's hedge (applied)" in h.value for h in at.subheader)
     at.button(key="opt_clear").click().run()
     assert "_bound_hedge" not in at.session_state
+
+
+def _download(at: AppTest, key: str) -> bytes:
+    """The bytes behind the download button ``key`` (AppTest keeps them in its in-memory media
+    storage, one per run)."""
+    import gc
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith(key))
+    file_id = button.proto.url.rsplit("/", 1)[1].split(".")[0]
+    for storage in (o for o in gc.get_objects() if isinstance(o, MemoryMediaFileStorage)):
+        try:
+            return storage.get_file(file_id).content
+        except Exception:  # another run's storage
+            continue
+    raise AssertionError(f"no media file {file_id}")
+
+
+def test_history_page_equals_the_library_and_the_cli():
+    import datetime as dt
+
+    from xmsim.report.history_tables import history_csv
+    from xmsim.timeline.engine import HistoryRunner, first_full_lookback
+    from xmsim.timeline.stats import history_frame, history_summary
+
+    at = _app(sample="half_hedge")
+    at.run()
+    _page(at, "history")
+    assert not at.exception, at.exception
+    assert not at.error and not at.warning
+    market = default_market()
+    portfolio = load_portfolio(_sample("half_hedge"), asof=SAMPLE_ASOF).portfolio
+    start = max(first_full_lookback(market.history, 10.0), market.asof - dt.timedelta(days=182))
+    runner = HistoryRunner(portfolio, market.history, RunConfig(), market.asof,
+                           basis=market.basis)  # fmt: skip
+    run = runner.run(start, market.asof, "week")
+    frame = history_frame(run)
+    summ = history_summary(run, frame)
+    assert _metrics(at)["Mean applied %"] == reporting.fmt_pct(summ["applied"]["mean"])
+    assert _metrics(at)["Mean dollars saved"] == reporting.fmt_usd(summ["savings_usd"]["mean"])
+    shown = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    figures = (
+        reporting.history_savings_figure(frame, 0.8),
+        reporting.history_dollars_figure(frame),
+    )
+    expected = [json.loads(f.to_json()) for f in figures]
+    assert [s["data"] for s in shown] == [e["data"] for e in expected]
+    assert [s["layout"] for s in shown] == [e["layout"] for e in expected]
+    csv = _download(at, "hist_csv")
+    assert csv == history_csv(frame)
+    cli = subprocess.run(
+        [sys.executable, "-m", "xmsim", "history", str(_sample("half_hedge")), "--from",
+         start.isoformat(), "--to", market.asof.isoformat(), "--every", "week", "--format",
+         "csv", "--quiet"],
+        cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=True,
+    )  # fmt: skip
+    assert csv.decode() == cli.stdout  # the page's export is the command's CSV
+    # monthly: the page reruns on the month-end dates (one per calendar month)
+    every = next(w for w in at.segmented_control if w.key.startswith("hist_every"))
+    every.set_value("month").run()
+    assert not at.exception and not at.error
+    monthly = _download(at, "hist_csv").decode().strip().splitlines()
+    assert len(monthly) == 1 + len(runner.run(start, market.asof, "month").points)
+
+
+def test_history_page_says_when_the_history_is_too_short_for_the_look_back():
+    at = _app(sample="basis_trade", asof="2025-06-30")  # 10-year look-back from 2015-07-31
+    at.run()
+    _page(at, "history")
+    assert not at.exception, at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "too short for the 10-year look-back" in warning and "shorten the look-back" in warning
+    assert not at.get("plotly_chart")
+    at.number_input(key="lookback").set_value(5.0).run()  # the sidebar's look-back
+    assert not at.exception and not at.warning and len(at.get("plotly_chart")) == 2

@@ -227,3 +227,37 @@ def _check_headline(shown: dict[str, str], expected: dict) -> None:
         label = CARD_LABELS[key].format(**names)
         assert label in shown, f"no metric labelled {label!r} on the page: {list(shown)}"
         assert shown[label] == value, (label, shown[label], value)
+
+
+def test_history_page_renders_at_1280x720_without_console_errors(server):
+    """The History page on a laptop screen: both charts drawn, the summary table, the CSV
+    button, and nothing in the browser console."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+            page.goto(server, wait_until="domcontentloaded")
+            page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
+            _wait_idle(page)
+            _open_page(page, "History")
+            charts = page.locator('[data-testid="stPlotlyChart"]')
+            charts.nth(1).wait_for(timeout=90_000)
+            _wait_idle(page, 120)
+            assert charts.count() == 2
+            assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 4  # drawn
+            assert "Mean applied %" in _metrics(page)
+            assert page.get_by_text("Summary", exact=True).count() == 1
+            assert page.get_by_role("button", name="History (CSV)").count() == 1
+            page.screenshot(path=str(ARTIFACTS / "10_history_1280x720.png"))
+            page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "11_history_chart_1280x720.png"))
+        finally:
+            browser.close()
+    assert not errors, f"browser console errors: {errors}"

@@ -78,7 +78,9 @@ def _pick(page, account: str) -> None:
 
 
 @pytest.mark.parametrize(("width", "height"), VIEWPORTS)
-@pytest.mark.parametrize("sample", ["customer_book", "basis_trade"])
+@pytest.mark.parametrize(
+    "sample", ["customer_book", "basis_trade", "dealer_book", "ineligible_mix"]
+)
 def test_headline_cards_fit(server, width, height, sample):  # noqa: F811
     from playwright.sync_api import sync_playwright
 

@@ -31,10 +31,13 @@ from xmsim.upload.loader import portfolio_to_frame
 
 LARGE = 100  # positions above which the hedge-ratio sweep (17 runs) waits for a click
 AS_LOADED = "Book as loaded (current settings)"
-TRADE_ORDER = ("product", "quantity", "contract", "expiry", "coupon", "maturity", "end_date",
-               "account", "label")  # fmt: skip
+TRADE_ORDER = ("product", "side", "quantity", "contract", "expiry", "coupon", "maturity",
+               "end_date", "account", "label")  # fmt: skip
 TRADE_GRID = {
-    **{k: GRID_COLUMNS[k] for k in whatif.TRADE_COLUMNS if k != "expiry"},
+    **{k: GRID_COLUMNS[k] for k in whatif.TRADE_COLUMNS if k not in ("expiry", "side")},
+    "side": st.column_config.SelectboxColumn(
+        "side", options=("BUY", "SELL"), help="optional: BUY / SELL with an unsigned quantity"
+    ),
     "product": st.column_config.SelectboxColumn(
         "product", options=PRODUCTS, default="FUTURE", required=True
     ),
@@ -150,8 +153,9 @@ def _trades(ctx, key: str):
         st.caption(
             f"{len(loaded.portfolio)} trade{'' if len(loaded.portfolio) == 1 else 's'}. "
             "A row per trade: product FUTURE with contract and "
-            "month (negative = sell), or UST / REPO / REVERSE_REPO with face, coupon and "
-            "maturity, as in the upload. Empty account = the book's first account."
+            "month, or UST / REPO / REVERSE_REPO with face, coupon and maturity, as in the "
+            "upload; negative = sell, or an unsigned quantity with side BUY / SELL. Empty "
+            "account = the book's first account."
         )
     if texts.get(key) and st.button("Remove every trade", key="trades_clear"):
         texts.pop(key, None)

@@ -27,16 +27,23 @@ from xmsim.portfolio import FUTURE, Portfolio, Position, nominal_stand_in
 from xmsim.pricing.risk import PricingBook, position_dv01, position_risk
 
 
+def treasury_codes() -> tuple[str, ...]:
+    """The Treasury futures contracts, in contract-table order (the SPAN buckets)."""
+    return tuple(code for code, spec in contracts.contract_table().items() if spec.is_treasury)
+
+
+def front_contracts(codes, asof: dt.date) -> tuple[Position, ...]:
+    """One long front-month contract of each code on ``asof`` (the bucket DV01 positions)."""
+    return tuple(
+        Position(FUTURE, 1.0, contract=code, expiry=contracts.front_month(code, asof))
+        for code in codes
+    )
+
+
 def bucket_dv01s(curve: ParCurve) -> dict[str, float]:
     """DV01 of one front-month contract [USD per bp] for every Treasury contract (one book)."""
-    codes = [code for code, spec in contracts.contract_table().items() if spec.is_treasury]
-    fronts = Portfolio(
-        tuple(
-            Position(FUTURE, 1.0, contract=code, expiry=contracts.front_month(code, curve.asof))
-            for code in codes
-        )
-    )
-    dv01 = position_dv01(fronts, curve)
+    codes = treasury_codes()
+    dv01 = position_dv01(Portfolio(front_contracts(codes, curve.asof)), curve)
     return {code: float(d) for code, d in zip(codes, dv01, strict=True)}
 
 
@@ -83,10 +90,14 @@ class SpanModel:
 
     name = "span"
 
-    def __init__(self, params: SpanParams, curve: ParCurve) -> None:
+    def __init__(
+        self, params: SpanParams, curve: ParCurve, bucket_dv01: dict[str, float] | None = None
+    ) -> None:
+        """``bucket_dv01``: one front contract's DV01 by code [USD per bp] when the caller has
+        them (the history runner prices them with the book); :func:`bucket_dv01s` otherwise."""
         self.params = params
         self.curve = curve
-        self._bucket_dv01: dict[str, float] | None = None
+        self._bucket_dv01 = bucket_dv01
 
     @property
     def bucket_dv01(self) -> dict[str, float]:

@@ -128,9 +128,13 @@ def price_instruments(units: Portfolio, price, legs_of, engine=None, span_model=
     return out
 
 
-def _span_unit(model: SpanModel, table: Instruments, used: np.ndarray):
-    """(row of each instrument in the unit SPAN book or -1, the unit SPAN book of ``used``)."""
-    dv01 = position_risk(table.book.take(used), model.curve).dv01_usd
+def _span_unit(model: SpanModel, table: Instruments, used: np.ndarray, unit_dv01=None):
+    """(row of each instrument in the unit SPAN book or -1, the unit SPAN book of ``used``);
+    ``unit_dv01``: every instrument's DV01 [USD per bp] when the caller has it."""
+    if unit_dv01 is None:
+        dv01 = position_risk(table.book.take(used), model.curve).dv01_usd
+    else:
+        dv01 = np.asarray(unit_dv01)[used]
     unit = model.book(Portfolio(tuple(table.units.positions[i] for i in used)), dv01)
     row_of = np.full(len(table), -1, dtype=np.int64)
     row_of[used] = np.arange(used.size)
@@ -221,8 +225,9 @@ def instrument_pnl(
     product - the order for many accounts sharing few instruments; or, in full revaluation,
     each row's net node weights ``W · (scale · numer)`` summed first over the cash instruments
     (linear in the node DFs) and priced by one dense product with the scenario DFs, futures
-    (a delivery-date denominator) priced once and weighted - the order for a few portfolios
-    of many distinct instruments (a house book).
+    (a delivery-date denominator; their numerators a sparse product: a CTD's coupons after
+    delivery, a rate future's two nodes) priced once and weighted - the order for a few
+    portfolios of many distinct instruments (a house book).
     """
     if pnl is not None:
         return _weighted(w, pnl)
@@ -241,7 +246,8 @@ def instrument_pnl(
         out += np.asarray(wc @ a) @ df.T  # net node weights per row, then priced
         out -= (wc @ book.base_value_usd[c])[:, None]
     if f.size:
-        out += _weighted(w[:, f], engine.basis_pnl(book, book.pnl(df, f), cols=f).T)
+        pnl_f = book.pnl(df, f, sparse_rows=True)  # a future reads a few nodes only
+        out += _weighted(w[:, f], engine.basis_pnl(book, pnl_f, cols=f).T)
     return out
 
 
@@ -340,11 +346,30 @@ def span_leg_margins(
     n_acc = blk.n_accounts
     customer = np.zeros(n_acc, bool) if customer is None else np.asarray(customer, bool)
     types = tuple(model.params.account_type_of(bool(c)) for c in customer)
+    net = span_leg_book(model, blk)
+    if net is None:
+        return _leg_margins(lambda *legs: np.zeros(n_acc), types)
+    book, names = net
+    margin_usd = span_margin_batch(
+        book, model.params, customer[group_account(names, n_acc)]
+    ).margin_usd
+    return span_group_margins(names, margin_usd, n_acc, types)
+
+
+def span_leg_book(
+    model: SpanModel, blk: InstrumentBlock, unit_dv01: np.ndarray | None = None
+) -> tuple[SpanBook, np.ndarray] | None:
+    """The SPAN book of every (account, leg) and combined portfolio of ``blk`` as accounts of
+    one batch, and the group id of each of its accounts (``account * N_LEGS + leg``, combined
+    portfolios ``n_accounts * N_LEGS + account``; :func:`group_account` gives the account);
+    None when no position is in a leg. ``unit_dv01``: each instrument's DV01 [USD per bp],
+    shape (n_instruments,), when the caller has it (:func:`position_risk` of ``blk.book``)."""
+    n_acc = blk.n_accounts
     keep = np.flatnonzero(blk.leg >= 0)
     if keep.size == 0:
-        return _leg_margins(lambda *legs: np.zeros(n_acc), types)
+        return None
     if blk.table.span_unit is None:  # instruments SPAN sees, rows of the unit SPAN book
-        row_of, unit = _span_unit(model, blk.table, np.unique(blk.inst[keep]))
+        row_of, unit = _span_unit(model, blk.table, np.unique(blk.inst[keep]), unit_dv01)
     else:
         row_of, unit = blk.table.span_row, blk.table.span_unit
     acc, lg = blk.account[keep], blk.leg[keep]
@@ -364,13 +389,22 @@ def span_leg_margins(
         labels=tuple(unit.labels[i] for i in r), cusip=unit.cusip[r],
         face_usd=unit.face_usd[r] * q,
     )  # fmt: skip
+    return book, names
+
+
+def span_group_margins(
+    names: np.ndarray, margin_usd: np.ndarray, n_acc: int, account_types: tuple[str, ...] = ()
+) -> LegMargins:
+    """:class:`LegMargins` of a block of ``n_acc`` accounts (CME account types
+    ``account_types``) from the SPAN margins [USD] of its groups ``names``
+    (:func:`span_leg_book`), shape (len(names),) each."""
     margin = np.zeros(n_acc * N_LEGS + n_acc)
-    margin[names] = span_margin_batch(
-        book, model.params, customer[group_account(names, n_acc)]
-    ).margin_usd
+    margin[names] = margin_usd
     per_leg = margin[: n_acc * N_LEGS].reshape(n_acc, N_LEGS)
     combined = margin[n_acc * N_LEGS :]
-    return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]], types)
+    return _leg_margins(
+        lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]], account_types
+    )
 
 
 def _leg_margins(margin, account_types: tuple[str, ...] = ()) -> LegMargins:
@@ -382,4 +416,5 @@ def _leg_margins(margin, account_types: tuple[str, ...] = ()) -> LegMargins:
     )  # fmt: skip
 
 
-__all__ = ["InstrumentBlock", "instrument_block", "span_leg_margins", "var_leg_margins"]
+__all__ = ["InstrumentBlock", "instrument_block", "span_group_margins", "span_leg_book",
+           "span_leg_margins", "var_leg_margins"]  # fmt: skip

@@ -98,7 +98,9 @@ def main(args: argparse.Namespace) -> int:
         if args.portfolio_differential:
             pd_charge = PortfolioDifferential(decay=args.pd_decay)
         start, end = _range(args, market.history, sim.config.var.lookback_years)
-        runner = HistoryRunner(portfolio, market.history, sim.config, book_date, span_choice)
+        runner = HistoryRunner(
+            portfolio, market.history, sim.config, book_date, span_choice, basis=market.basis
+        )
         run = runner.run(start, end, args.every, progress=_progress)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -121,7 +123,9 @@ def render(run, fmt: str, disrupted: set[dt.date], pd_charge=None) -> str:
 
     frame = history_frame(run, pd_charge)
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        from xmsim.report.safe import csv_text
+
+        return csv_text(frame)  # text cells neutralised, as every CSV the tool writes
     summ, back = history_summary(run, frame), history_backtest(run, frame)
     fb = fallback_simulation(run, disrupted) if disrupted else []
     if fmt == "json":

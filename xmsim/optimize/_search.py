@@ -105,8 +105,9 @@ def _hedge_moves(
 ) -> Callable:
     """Moves of the hedge search: +-1, 2, 5, ... contracts of one contract; pair moves that
     keep the DV01 (shift along the curve); rescalings of the whole hedge; with a contract
-    budget, pair exchanges of equal size (to slide along the budget's face). ``pairs``: the
-    column pairs of the pair moves (default every pair)."""
+    budget, pair exchanges of equal size (to slide along the budget's face); transfers of a
+    whole column into another at equal DV01 (a roll between months). ``pairs``: the column
+    pairs of the pair moves and transfers (default every pair)."""
     n = scales.size
     steps = [_steps(s) for s in scales]
     pairs = list(itertools.combinations(range(n), 2)) if pairs is None else list(pairs)
@@ -118,6 +119,13 @@ def _hedge_moves(
                 for sign in (1.0, -1.0):
                     c = q.copy()
                     c[j] += sign * s
+                    out.append(c)
+        for i, j in pairs:  # transfers: all of one column into the other, DV01 kept (rolls)
+            for a, b in ((i, j), (j, i)):
+                if q[a] and dv01[b]:
+                    c = q.copy()
+                    c[b] += np.round(q[a] * dv01[a] / dv01[b])
+                    c[a] = 0.0
                     out.append(c)
         for i, j in pairs:
             for s in steps[i]:

@@ -124,11 +124,20 @@ class PricingBook:
             basis_dv01_usd=basis,
         )  # fmt: skip
 
-    def values(self, df: np.ndarray, cols: slice | np.ndarray | None = None) -> np.ndarray:
-        """Position values [USD] under node DFs ``df`` (n_curves, n_nodes) -> (n_curves, n_pos)."""
+    def values(
+        self, df: np.ndarray, cols: slice | np.ndarray | None = None, sparse_rows: bool = False
+    ) -> np.ndarray:
+        """Position values [USD] under node DFs ``df`` (n_curves, n_nodes) -> (n_curves, n_pos).
+
+        ``sparse_rows``: the numerators as a sparse product (positions reading few nodes,
+        such as futures: a CTD's coupons after delivery, a rate future's two nodes); equal to
+        the dense product up to rounding."""
         sel = slice(None) if cols is None else cols
         df2 = np.atleast_2d(df)
-        num = df2 @ self.numer[sel].T
+        if sparse_rows:
+            num = np.asarray(sparse.csr_matrix(self.numer[sel]) @ df2.T).T
+        else:
+            num = df2 @ self.numer[sel].T
         i, w = self.den_idx[sel], self.den_w[sel]
         if not (df2[:, 0] == 1.0).all():
             return self.scale[sel] * num / df_at_weights(df2, i, w)
@@ -138,10 +147,12 @@ class PricingBook:
             out[:, fut] /= df_at_weights(df2, i[fut], w[fut])
         return out
 
-    def pnl(self, df: np.ndarray, cols: slice | np.ndarray | None = None) -> np.ndarray:
+    def pnl(
+        self, df: np.ndarray, cols: slice | np.ndarray | None = None, sparse_rows: bool = False
+    ) -> np.ndarray:
         """Position P&L against the base curve [USD], shape (n_curves, n_pos)."""
         sel = slice(None) if cols is None else cols
-        return self.values(df, sel) - self.base_value_usd[sel]
+        return self.values(df, sel, sparse_rows) - self.base_value_usd[sel]
 
     def pnl_by_group(self, df: np.ndarray, group_ids: np.ndarray, n_groups: int) -> np.ndarray:
         """P&L summed within groups of positions [USD], shape (n_curves, n_groups).

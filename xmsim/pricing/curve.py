@@ -138,3 +138,77 @@ def df_at_weights(df_nodes: np.ndarray, idx, w) -> np.ndarray:
     idx, w : left node index and right-node weight, scalars or shape (m,).
     """
     return df_nodes[..., idx] * (1.0 - w) + df_nodes[..., idx + 1] * w
+
+
+_N_SHORT = round(0.5 / NODE_STEP_YEARS) + 1  # nodes 0 .. 6 (t <= 6 months)
+_PER_HALF = round(0.5 / NODE_STEP_YEARS)  # monthly nodes per semiannual interval
+
+
+DF_CHUNK_CURVES = 4096
+"""Curves per pass of :func:`discount_nodes_upto` (bounds its temporaries; smaller passes
+measured slower: the bootstrap is ~400 NumPy calls per pass)."""
+
+
+def discount_nodes_upto(
+    par: np.ndarray, n_nodes: int = N_NODES, out: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`discount_nodes` at the first ``n_nodes`` nodes, for many curves, faster.
+
+    The same construction (money-market rates to six months, the semiannual bootstrap, log-linear
+    DF between semiannual points) in a layout built for thousands of curves: the bootstrap runs
+    over contiguous rows, it stops at the last semiannual point the nodes need, and the monthly
+    nodes inside each semiannual interval are the left point's DF times powers of
+    exp(ΔlnDF / 6) (the node weights are k/6 exactly by construction) instead of one exp per
+    node; curves go :data:`DF_CHUNK_CURVES` at a time. Equal to :func:`discount_nodes` to
+    ~1e-15 relative (``tests/pricing``); the history runner uses it for its ~2,800 scenario
+    curves per date.
+
+    Parameters
+    ----------
+    par : par yields [decimal], shape (n_curves, n_tenors).
+    n_nodes : how many leading nodes of :data:`NODE_YEARS` (1 .. N_NODES).
+    out : where to write, shape (n_curves, n_nodes), best the transpose of a C-ordered
+        (n_nodes, n_curves) array (a caller reusing one buffer saves the page faults of a
+        fresh 8 MB array per call); default a new one of that layout.
+
+    Returns
+    -------
+    DF [1], shape (n_curves, n_nodes) (``out`` when given).
+    """
+    par2 = np.atleast_2d(np.asarray(par, dtype=float))
+    n_curves = par2.shape[0]
+    if not 1 <= n_nodes <= N_NODES:
+        raise ValueError(f"n_nodes must be 1..{N_NODES}, got {n_nodes}")
+    if out is None:
+        out = np.empty((n_nodes, n_curves)).T
+    elif out.shape != (n_curves, n_nodes):
+        raise ValueError(f"out has shape {out.shape}, expected {(n_curves, n_nodes)}")
+    out_t = out.T  # node-major: every write below is a contiguous run of curves
+    t_short = NODE_YEARS[: min(n_nodes, _N_SHORT)]
+    n_int = max(-(-(n_nodes - _N_SHORT) // _PER_HALF), 0)  # semiannual intervals reached
+    for c0 in range(0, n_curves, DF_CHUNK_CURVES):
+        part = par2[c0 : c0 + DF_CHUNK_CURVES]
+        cols = slice(c0, c0 + part.shape[0])
+        out_t[: t_short.size, cols] = 1.0 / (1.0 + (par_yields_at(part, t_short) * t_short).T)
+        if n_int:
+            _long_nodes(part, n_int, out_t[_N_SHORT:, cols])
+    return out
+
+
+def _long_nodes(par: np.ndarray, n_int: int, out_t: np.ndarray) -> None:
+    """Nodes after six months of ``par`` (n_curves, n_tenors) into ``out_t`` (up to
+    n_int * 6 rows, n_curves), node-major: the bootstrap, then left DF × step ** r."""
+    y_half = np.ascontiguousarray(par_yields_at(par, _HALF_YEARS[: n_int + 1]).T)
+    df_half = np.empty_like(y_half)  # (n_points, n_curves): one contiguous row per point
+    annuity = np.zeros(par.shape[0])
+    for k in range(n_int + 1):
+        c = y_half[k] / 2.0
+        df_half[k] = (1.0 - c * annuity) / (1.0 + c)
+        annuity += df_half[k]
+    log_df = np.log(df_half)
+    step = np.exp((log_df[1:] - log_df[:-1]) / _PER_HALF)  # (n_int, n_curves)
+    power = df_half[:-1]
+    for r in range(_PER_HALF):  # node r + 1 of each interval = left DF * step ** (r + 1)
+        power *= step
+        rows = out_t[r::_PER_HALF]
+        rows[...] = power[: rows.shape[0]]

@@ -1,16 +1,26 @@
-"""The arrangement on every date of a range: one re-dated book, stacked scenario curves.
+"""The arrangement on every date of a range: one re-dated book, instruments priced once a date.
 
 Each point is exactly what ``run`` gives for the re-dated portfolio on that as-of (tested to
-1e-9): the same :class:`xmsim.simulate.Simulator` arithmetic. What the history runner adds is
-the batching: the look-back windows of a block of dates are stacked into **one** scenario
-matrix and turned into discount factors by one :func:`discount_nodes` call (the 3-day changes
-of overlapping look-backs are the same rows of one change array), the realised curves of the
-backtest ride along in the same call, and only one block of scenario DFs is alive at a time,
-so memory stays flat however long the range.
+1e-9 against :class:`xmsim.simulate.Simulator` on sampled dates, both readings). What the
+history runner does differently from looping the single-date path (the ratio is in
+``benchmarks/bench_history.py``):
+
+* once per run: positions deduplicated into unique instruments, the combined portfolios
+  formed, the most volatile window of every as-of found from one rolling sum;
+* per date: the instruments re-dated and priced once at unit quantity, with the SPAN buckets'
+  front contracts in the same book and risk pass; both models margin every (portfolio, leg)
+  from net weights over the instruments (:mod:`xmsim.arrangement.netted`); the ~2,800
+  scenario curves (the date's curve plus the 3-day changes its look-back shares with the
+  neighbouring dates') become DFs by :func:`discount_nodes_upto` on the nodes the book reads,
+  into one reused buffer;
+* per block of dates: one SPAN batch for all their portfolios, BLAS on one thread.
+
+Memory is one date's pricing arrays plus a block's small SPAN books, however long the range.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
@@ -18,20 +28,43 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xmsim.arrangement.crossmargin import LEG_CME, LEG_FICC, ArrangementResult, assign_legs
-from xmsim.market import YieldHistory
+from xmsim.arrangement.crossmargin import (
+    LEG_CME,
+    LEG_FICC,
+    ArrangementResult,
+    IneligibleRow,
+    LegMargins,
+    account_results,
+    assign_legs,
+)
+from xmsim.arrangement.models import SpanModel, front_contracts, group_account, treasury_codes
+from xmsim.arrangement.netted import (
+    Instruments,
+    block_of,
+    instrument_key,
+    span_group_margins,
+    span_leg_book,
+    unit_position,
+    var_leg_margins,
+)
+from xmsim.arrangement.pots import CUSTOMER_POT, form_pots
+from xmsim.config import RunConfig, resolve_span_params
+from xmsim.engines.span._equiv import split_weights
+from xmsim.engines.span.margin import SpanBook, concat_books, span_margin_batch
+from xmsim.engines.span.params_io import SpanParams, default_span_params
+from xmsim.engines.var.engine import VarEngine
+from xmsim.engines.var.scenarios import build_scenarios, most_volatile_windows
+from xmsim.market import BasisHistory, Market, YieldHistory
 from xmsim.marketdata.defaults import market_from_history
 from xmsim.portfolio import Portfolio
-from xmsim.pricing.curve import N_NODES, discount_nodes
-from xmsim.pricing.risk import PricingBook
-from xmsim.simulate import RunConfig, Simulator, resolve_span_params
+from xmsim.pricing.curve import N_NODES, discount_nodes_upto
+from xmsim.pricing.risk import PricingBook, build_book, position_risk
 from xmsim.timeline.redate import REDATING_RULE, Redater
 from xmsim.units import DAYS_PER_YEAR
 
 EVERY = ("day", "week", "month")
-BLOCK_DATES = 2
-"""Dates per block: one stacked scenario matrix of 2 × ~2,800 curves (≈ 17 MB of DFs;
-larger blocks measured slower: the temporaries leave the cache)."""
+BLOCK_DATES = 32
+"""Dates computed together: one rolling sum for their stress windows, one SPAN batch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +146,35 @@ def history_dates(history: YieldHistory, start: dt.date, end: dt.date, every: st
             if nxt is None or key(nxt) != key(x)]  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """One date of a block before its SPAN margins: what :meth:`HistoryRunner._finish` needs."""
+
+    day: dt.date
+    span: SpanParams
+    var: LegMargins
+    span_book: tuple[SpanBook, np.ndarray] | None
+    unit_rows: tuple
+    history: str
+    pnl: np.ndarray
+
+
 class HistoryRunner:
     """A portfolio stated on ``book_date`` run over a history's dates with one configuration.
 
     ``span_choice`` names the SPAN parameter set (``default``, ``calibrated`` or a file) the way
-    ``run`` resolves it on each date; ``config.span_params`` is used when it is None.
+    ``run`` resolves it on each date; ``config.span_params`` is used when it is None. ``basis``
+    is the SOFR / fed funds basis on the history's dates (None: none, as
+    :func:`market_from_history`).
+
+    What is done once, not per date: the positions are deduplicated into unique instruments
+    (same terms, any size or account: :func:`xmsim.arrangement.netted.instrument_key`), the
+    combined portfolios are formed, and the most volatile window of every as-of is found from
+    one rolling sum. Per date: the instruments are re-dated and priced once at unit quantity,
+    both models margin every (combined portfolio, leg) from net weights over them
+    (:mod:`xmsim.arrangement.netted`, equal to the row-by-row arrangement to 1e-9), and the
+    ~2,800 scenario curves become node DFs by :func:`discount_nodes_upto` on the nodes the book
+    reads only. Memory is one date's arrays, however long the range.
     """
 
     def __init__(
@@ -127,23 +184,81 @@ class HistoryRunner:
         config: RunConfig | None = None,
         book_date: dt.date | None = None,
         span_choice: str | None = None,
+        basis: BasisHistory | None = None,
     ) -> None:
         self.history = history
+        self.basis = basis
         self.config = config or RunConfig()
         self.book_date = book_date or history.end
         self.redater = Redater(portfolio, self.book_date)
         self.span_choice = span_choice
+        self.pots = form_pots(portfolio, self.config.arrangement.arrangement)
+        self._customer = np.array([k == CUSTOMER_POT for k in self.pots.kinds], bool)
+        index: dict[tuple, int] = {}
+        inst = np.empty(len(portfolio), dtype=np.int64)
+        units = []
+        for i, p in enumerate(portfolio):
+            inst[i] = index.setdefault(instrument_key(p), len(index))
+            if inst[i] == len(units):
+                units.append(unit_position(p))
+        self._units = Redater(Portfolio(tuple(units)), self.book_date)
+        self._inst = inst
+        self._qty = np.array([p.quantity for p in portfolio], dtype=float)
+        self._pos_rows = tuple(p.row for p in portfolio)
+        self._ctd = {(c, e): o for c, e, o in self.config.ctd_overrides}
+        self._span = None
+        if span_choice != "calibrated":
+            self._span = self.config.span_params or default_span_params()
         self._index = {d: i for i, d in enumerate(history.dates.astype("datetime64[D]").tolist())}
+        self._df_buffer: np.ndarray | None = None  # reused scenario DFs (no fresh 8 MB a date)
+        self._buckets = self._span_buckets(self._units.portfolio)
 
-    def _simulator(self, day: dt.date) -> Simulator:
-        market = market_from_history(self.history, day)
-        config = self.config
-        if self.span_choice == "calibrated":  # calibrated on each date's curve, as run does
-            span = resolve_span_params(self.span_choice, market)
-            if config.span_params is not None:
-                span = dataclasses.replace(span, shown=config.span_params.shown)
-            config = dataclasses.replace(config, span_params=span)
-        return Simulator(market, config)
+    def _span_params(self, market: Market) -> SpanParams:
+        if self._span is not None:
+            return self._span
+        span = resolve_span_params("calibrated", market)  # on each date's curve, as run does
+        if self.config.span_params is not None:
+            span = dataclasses.replace(span, shown=self.config.span_params.shown)
+        return span
+
+    def _price(self, units: Portfolio, curve, day: dt.date):
+        """The instruments' pricing book, their DV01s [USD per bp] and the SPAN buckets' front
+        contract DV01s on ``day``: one book and one risk pass for both when no CTD is
+        overridden (the fronts are priced without overrides, as :func:`bucket_dv01s` does),
+        holding the buckets SPAN can read only (:meth:`_span_buckets`); (book, None, None)
+        otherwise (the SPAN model prices its own)."""
+        if self._ctd or self._buckets is None:
+            return build_book(units, curve, self._ctd), None, None
+        n = len(units)
+        both = build_book(Portfolio(units.positions + front_contracts(self._buckets, day)), curve)
+        dv01 = position_risk(both, curve).dv01_usd
+        bucket = {c: float(d) for c, d in zip(self._buckets, dv01[n:], strict=True)}
+        return both.take(np.arange(n)), dv01[:n], bucket
+
+    def _span_buckets(self, units: Portfolio) -> tuple[str, ...] | None:
+        """The Treasury contracts whose DV01 SPAN can read for these instruments on any date:
+        those held, the two bracketing each cash instrument's maturity (constant under the
+        re-dating) and those CUSIPs map onto; None with per-date parameters (calibrated)."""
+        if self._span is None:
+            return None
+        held = {p.contract for p in units if p.is_future}
+        points = self._span.cash_points()
+        cash = [p.maturity for p in units if not p.is_future and p.maturity is not None]
+        years = np.array([(m - self.book_date).days / DAYS_PER_YEAR for m in cash])
+        if years.size and points:
+            lo, _ = split_weights(years, np.array([y for _, y in points]))
+            hi = np.minimum(lo + 1, len(points) - 1)
+            held |= {points[i][0] for i in np.concatenate([lo, hi])}
+        held |= {m.contract for m in self._span.cash_map}
+        return tuple(c for c in treasury_codes() if c in held)
+
+    def _stress_starts(self, days: list[dt.date]) -> list[int | None]:
+        """The most volatile window's start row for each as-of (None: not searched)."""
+        v = self.config.var
+        if not v.stress or v.stress_window is not None:
+            return [None] * len(days)
+        upto = np.searchsorted(self.history.dates, np.array(days, dtype="datetime64[D]"), "right")
+        return [int(s) for s in most_volatile_windows(self.history, v.stress_days, upto)]
 
     def _realised_rows(self, day: dt.date) -> np.ndarray:
         """Curves at +horizon and +1 business day (NaN rows past the end), shape (2, n_tenors)."""
@@ -154,48 +269,118 @@ class HistoryRunner:
                 out[r] = self.history.yields[i + ahead]
         return out
 
-    def _block(self, days: list[dt.date]) -> Iterator[HistoryPoint]:
-        sims = [self._simulator(d) for d in days]
-        portfolios = [self.redater.at(d) for d in days]
-        books = [s.book(p) for s, p in zip(sims, portfolios, strict=True)]
-        nodes = np.unique(np.concatenate([used_nodes(b) for b in books]))
-        full = self.config.var.mode == "full"  # the sensitivity mode never reads scenario DFs
-        parts = (
-            [s.market.curve.yields + s.var_engine.scenarios.shocks for s in sims] if full else []
+    def _prepare(self, day: dt.date, stress_start: int | None) -> _Pending:
+        """Everything of ``day`` but its SPAN margins: the VaR model's leg margins, the
+        realised P&L and the date's SPAN book (margined with its block's other dates)."""
+        config = self.config
+        market = market_from_history(self.history, day, self.basis)
+        span = self._span_params(market)
+        units = self._units.at(day)
+        book, unit_dv01, bucket = self._price(units, market.curve, day)
+        unit_legs, unit_rows = assign_legs(units, day, book.terms)
+        legs = unit_legs[self._inst]
+        table = Instruments(units, book, unit_legs, tuple(unit_rows))
+        blk = block_of(table, self._inst, self._qty, self.pots.index, len(self.pots.names))
+        scenarios = build_scenarios(
+            self.history, day, config.var, self.basis, stress_start=stress_start
         )
-        real = [self._realised_rows(d) for d in days]
-        sizes = [p.shape[0] for p in parts]
-        stacked = np.zeros((sum(sizes) + 2 * len(days), N_NODES))  # nodes no book reads stay 0
-        stacked[:, nodes] = discount_nodes(np.vstack([*parts, *real]), nodes)  # one call
-        ends = np.cumsum([0, *sizes])
-        real_df = stacked[ends[-1] :].reshape(len(days), 2, -1)
-        for j, day in enumerate(days):
-            if full:
-                sims[j].var_engine.use_scenario_df(stacked[ends[j] : ends[j + 1]])
-            yield self._point(sims[j], day, portfolios[j], books[j], real_df[j])
+        engine = VarEngine(market, config.var, scenarios)
+        nodes = used_nodes(book)
+        compact = compact_book(book, nodes)
+        var_blk = blk
+        if config.var.mode == "full":  # the sensitivity mode never reads scenario DFs
+            curves = market.curve.yields + scenarios.shocks
+            if self._df_buffer is None or self._df_buffer.shape[1] < curves.shape[0]:
+                self._df_buffer = np.empty((N_NODES, curves.shape[0] + 64))
+            engine.use_scenario_df(node_dfs(curves, nodes, self._df_buffer))
+            var_blk = dataclasses.replace(blk, table=dataclasses.replace(table, book=compact))
+        return _Pending(
+            day=day,
+            span=span,
+            var=var_leg_margins(engine, var_blk),
+            span_book=span_leg_book(SpanModel(span, market.curve, bucket), blk, unit_dv01),
+            unit_rows=unit_rows,
+            history=scenarios.description,
+            pnl=self._realised_pnl(day, compact, nodes, legs),
+        )
 
-    def _point(
-        self, sim: Simulator, day: dt.date, portfolio: Portfolio, book: PricingBook, real_df
-    ) -> HistoryPoint:
-        result = sim.arrangement(portfolio, book)
-        legs, _ = assign_legs(portfolio, day, book.terms)
-        eligible = np.flatnonzero((legs == LEG_FICC) | (legs == LEG_CME))
-        ok = np.isfinite(real_df[:, 0])
-        pnl = np.full(2, np.nan)
-        if ok.any():
-            pnl[ok] = book.take(eligible).portfolio_pnl(real_df[ok])
+    def _finish(self, p: _Pending, span_margins: LegMargins) -> HistoryPoint:
+        """The date's point from its pending part and its SPAN leg margins."""
+        config = self.config
+        inel: dict[int, tuple[IneligibleRow, ...]] = {}
+        for i, (k, a) in enumerate(zip(self._inst, self.pots.index, strict=True)):
+            u = p.unit_rows[k]
+            if u is not None:
+                row = IneligibleRow(self._pos_rows[i], u.description, u.home_ccp, u.reason)
+                inel[int(a)] = (*inel.get(int(a), ()), row)
+        arr = config.arrangement
+        margins = {"var": p.var, "span": span_margins}
+        accounts = account_results(self.pots.names, self.pots.kinds, margins, inel, arr,
+                                   config.ficc_model, config.cme_model)  # fmt: skip
+        result = ArrangementResult(
+            asof=p.day, settings=arr, ficc_model=config.ficc_model, cme_model=config.cme_model,
+            history=p.history, accounts=accounts, model_settings=config.settings_dict(p.span),
+            reading=self.pots.reading(),
+        )  # fmt: skip
         return HistoryPoint(
             result=result,
-            var_margin_usd=float(sum(a.var.combined for a in result.accounts)),
-            span_margin_usd=float(sum(a.span.combined for a in result.accounts)),
-            var_pnl_usd=float(pnl[0]),
-            span_pnl_usd=float(pnl[1]),
+            var_margin_usd=float(sum(a.var.combined for a in accounts)),
+            span_margin_usd=float(sum(a.span.combined for a in accounts)),
+            var_pnl_usd=float(p.pnl[0]),
+            span_pnl_usd=float(p.pnl[1]),
         )
 
+    def _span_margins(self, pending: list[_Pending]) -> list[LegMargins]:
+        """SPAN leg margins of every pending date: one batch for all the dates sharing a
+        parameter set (each date's portfolios are accounts of it, with the date's DV01s and
+        each portfolio's CME account type)."""
+        n_acc = len(self.pots.names)
+        out: list[LegMargins | None] = [None] * len(pending)
+        for span in {id(p.span): p.span for p in pending}.values():
+            types = tuple(span.account_type_of(bool(c)) for c in self._customer)
+            idx = [i for i, p in enumerate(pending) if p.span is span]
+            held = [i for i in idx if pending[i].span_book is not None]
+            for i in set(idx) - set(held):
+                out[i] = span_group_margins(np.zeros(0, np.int64), np.zeros(0), n_acc, types)
+            if not held:
+                continue
+            books = [pending[i].span_book[0] for i in held]
+            customer = np.concatenate(
+                [self._customer[group_account(pending[i].span_book[1], n_acc)] for i in held]
+            )
+            margin = span_margin_batch(concat_books(books), span, customer).margin_usd
+            ends = np.cumsum([0, *(len(b.accounts) for b in books)])
+            for k, i in enumerate(held):
+                names = pending[i].span_book[1]
+                out[i] = span_group_margins(names, margin[ends[k] : ends[k + 1]], n_acc, types)
+        return out
+
+    def _realised_pnl(self, day, compact: PricingBook, nodes, legs) -> np.ndarray:
+        """The eligible book's P&L from ``day`` to +horizon and +1 business day [USD], shape
+        (2,) (NaN past the history's end)."""
+        real = self._realised_rows(day)
+        ok = np.isfinite(real[:, 0])
+        pnl = np.full(2, np.nan)
+        eligible = np.flatnonzero((legs == LEG_FICC) | (legs == LEG_CME))
+        if ok.any():
+            unit = compact.pnl(node_dfs(real[ok], nodes))  # (n_ok, n_instruments)
+            pnl[ok] = unit[:, self._inst[eligible]] @ self._qty[eligible]
+        return pnl
+
     def iter_points(self, days: list[dt.date], block: int = BLOCK_DATES) -> Iterator[HistoryPoint]:
-        """The points of ``days`` in order, computed ``block`` dates at a time."""
+        """The points of ``days`` in order, ``block`` dates at a time: their stress windows
+        from one rolling sum and their SPAN margins from one batch; the pricing arrays live for
+        one date, only each date's small SPAN book waits for its block."""
         for k in range(0, len(days), block):
-            yield from self._block(days[k : k + block])
+            chunk = days[k : k + block]
+            with one_blas_thread():
+                starts = self._stress_starts(chunk)
+                pending = [self._prepare(d, s) for d, s in zip(chunk, starts, strict=True)]
+                points = [
+                    self._finish(p, span)
+                    for p, span in zip(pending, self._span_margins(pending), strict=True)
+                ]
+            yield from points
 
     def run(
         self,
@@ -221,6 +406,43 @@ class HistoryRunner:
         )  # fmt: skip
 
 
+def one_blas_thread():
+    """A context in which BLAS runs on one thread (threadpoolctl; a no-op without it).
+
+    The runner's products are a few MB each, one date after another: BLAS threads add little
+    on an idle machine and cost 4x on a busy one (measured on the shared 2-core box, where
+    their spin-waits compete with other processes)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: the results are the same, only the speed differs
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def compact_book(book: PricingBook, nodes: np.ndarray) -> PricingBook:
+    """``book`` reading only the DF nodes ``nodes`` (ascending, :func:`used_nodes`): its
+    weights on those columns, its denominators' node indices remapped (a denominator reads
+    nodes i and i + 1, both in ``nodes`` and so adjacent there too)."""
+    return dataclasses.replace(
+        book,
+        numer=book.numer[:, nodes],
+        den_idx=np.searchsorted(nodes, book.den_idx),
+        base_df=book.base_df[nodes],
+    )
+
+
+def node_dfs(curves: np.ndarray, nodes: np.ndarray, buffer: np.ndarray | None = None):
+    """DFs of par ``curves`` (n_curves, n_tenors) at the nodes ``nodes`` (ascending), shape
+    (n_curves, len(nodes)): :func:`discount_nodes_upto` up to the last one, written into
+    ``buffer`` (C-ordered, at least (N_NODES, n_curves)) when given, then the columns read."""
+    n = int(nodes[-1]) + 1
+    out = None
+    if buffer is not None and buffer.shape[1] >= curves.shape[0]:
+        out = buffer[:n, : curves.shape[0]].T
+    df = discount_nodes_upto(curves, n, out=out)
+    return df if nodes.size == n else df[:, nodes]
+
+
 def run_history(
     portfolio: Portfolio,
     history: YieldHistory,
@@ -230,7 +452,8 @@ def run_history(
     config: RunConfig | None = None,
     book_date: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    basis: BasisHistory | None = None,
 ) -> HistoryRun:
     """One-shot :class:`HistoryRunner` run (the library's history entry point)."""
-    runner = HistoryRunner(portfolio, history, config, book_date)
+    runner = HistoryRunner(portfolio, history, config, book_date, basis=basis)
     return runner.run(start, end, every, progress=progress)

@@ -48,41 +48,58 @@ def strip_label(code: str, place: int) -> str:
     return "front" if n == 1 else f"{n}{suffix}"
 
 
-def _moved(p: Position, dates_moved: dict[str, dt.date]) -> Position:
-    """``p`` with some dates replaced: a field copy, no re-validation (moving the dates of a
-    valid position keeps it valid; this runs for every position on every date)."""
+_SET = tuple(Position.__dict__[name].__set__ for name in _SLOTS)  # slot descriptors
+_EXPIRY = _SLOTS.index("expiry")
+
+
+def _position(values: list) -> Position:
     q = object.__new__(Position)
-    for name in _SLOTS:
-        object.__setattr__(q, name, dates_moved.get(name, getattr(p, name)))
+    for setter, value in zip(_SET, values, strict=True):
+        setter(q, value)  # the slot descriptor: past the frozen __setattr__
     return q
 
 
 class Redater:
     """A portfolio stated on ``book_date``, re-dated to any as-of by :data:`REDATING_RULE`.
 
-    The strip places are computed once; :meth:`at` is a cheap copy per date.
+    The strip places and each position's fields are read once; :meth:`at` is a cheap copy per
+    date (a future is reused while its re-dated contract month stays the same).
     """
 
     def __init__(self, portfolio: Portfolio, book_date: dt.date) -> None:
         self.portfolio = portfolio
         self.book_date = book_date
         self.places = tuple(strip_place(p, book_date) if p.is_future else None for p in portfolio)
+        self._values = [[getattr(p, n) for n in _SLOTS] for p in portfolio]
+        self._dated = [
+            [i for i, n in enumerate(_SLOTS) if n in _DATE_FIELDS and getattr(p, n)]
+            for p in portfolio
+        ]
+        self._futures: dict[tuple[int, dt.date], Position] = {}
 
     def at(self, asof: dt.date) -> Portfolio:
         """The portfolio re-dated to ``asof``."""
         shift = asof - self.book_date
         fronts: dict[tuple[str, int], dt.date] = {}
         out = []
-        for p, place in zip(self.portfolio, self.places, strict=True):
+        for k, (p, place) in enumerate(zip(self.portfolio, self.places, strict=True)):
             if place is not None:
                 key = (p.contract, place)
                 if key not in fronts:
                     front = contracts.front_month(p.contract, asof)
                     fronts[key] = dates.add_months(front, place)
-                out.append(_moved(p, {"expiry": fronts[key]}))
+                expiry = fronts[key]
+                q = self._futures.get((k, expiry))
+                if q is None:
+                    values = list(self._values[k])
+                    values[_EXPIRY] = expiry
+                    q = self._futures.setdefault((k, expiry), _position(values))
+                out.append(q)
             else:
-                moved = {n: getattr(p, n) + shift for n in _DATE_FIELDS if getattr(p, n)}
-                out.append(_moved(p, moved))
+                values = list(self._values[k])
+                for i in self._dated[k]:
+                    values[i] = values[i] + shift
+                out.append(_position(values))
         return Portfolio(tuple(out))
 
     def strip_table(self) -> list[dict]:

@@ -210,6 +210,23 @@ def test_loss_quantile_is_numpys_linear_quantile_bit_for_bit(n):
         assert np.array_equal(loss_quantile(view, q), np.quantile(view, q, axis=0))
 
 
+def test_most_volatile_windows_of_many_dates_equal_the_slow_search_of_each():
+    from tests.reference.scenarios import most_volatile_start
+    from xmsim.engines.var.scenarios import most_volatile_window, most_volatile_windows
+    from xmsim.market import YieldHistory
+
+    rng = np.random.default_rng(3)
+    n = 400
+    vol = np.where((np.arange(n) > 150) & (np.arange(n) < 190), 5e-3, 1e-3)  # a stormy stretch
+    yields = 0.03 + np.cumsum(vol[:, None] * rng.standard_normal((n, 13)), axis=0)
+    days = np.datetime64("2020-01-01") + np.arange(n).astype("timedelta64[D]")
+    history = YieldHistory(days, yields, "test")
+    upto = np.array([0, 20, 31, 32, 60, 155, 170, 200, 399, 400])
+    got = most_volatile_windows(history, 30, upto)
+    for u, g in zip(upto, got, strict=True):
+        assert g == most_volatile_start(yields, 30, int(u)) == most_volatile_window(history, 30, u)
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 100, 250, 2497, 5000])
 def test_order_stats_equal_one_partition_per_row(n):
     """The chunked selection of the top order statistics against np.partition, on rows with

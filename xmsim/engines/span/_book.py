@@ -43,6 +43,10 @@ class SpanBook:
         ``""``.
     face_usd : face of cash rows [USD] (repos: the collateral's), signed like ``dv01_usd`` (+ =
         gains when yields fall); default 0.
+    contract_dv01_by_account : (code, DV01 of one contract in each account [USD per bp], shape
+        (n_accounts,)) pairs that replace ``contract_dv01`` account by account (the history
+        runner margins many dates in one batch, one account per date and portfolio, each with
+        its date's DV01s); default none.
     """
 
     asof: dt.date
@@ -58,6 +62,7 @@ class SpanBook:
     labels: tuple[str, ...]
     cusip: np.ndarray | None = None
     face_usd: np.ndarray | None = None
+    contract_dv01_by_account: tuple[tuple[str, np.ndarray], ...] = ()
 
     def __post_init__(self) -> None:
         n = np.asarray(self.code).shape[0]
@@ -91,6 +96,10 @@ class SpanBook:
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "accounts", tuple(self.accounts))
         object.__setattr__(self, "contract_dv01", tuple(sorted(dict(self.contract_dv01).items())))
+        by_account = tuple((c, readonly(v, float)) for c, v in self.contract_dv01_by_account)
+        if any(v.shape != (len(self.accounts),) for _, v in by_account):
+            raise ValueError("contract_dv01_by_account needs one DV01 per account")
+        object.__setattr__(self, "contract_dv01_by_account", by_account)
 
     @property
     def n_positions(self) -> int:
@@ -180,6 +189,8 @@ def stack_books(books: Sequence[SpanBook], names: Sequence[str] | None = None) -
     """One book whose account i holds all positions of ``books[i]`` (for the batch path)."""
     if not books:
         raise ValueError("no books to stack")
+    if any(b.contract_dv01_by_account for b in books):
+        raise ValueError("books with per-account contract DV01s cannot be stacked")
     merged: dict[str, float] = {}
     for b in books:
         for k, v in b.contract_dv01:
@@ -198,4 +209,27 @@ def stack_books(books: Sequence[SpanBook], names: Sequence[str] | None = None) -
     )
 
 
-__all__ = ["DAYS_PER_YEAR", "SpanBook", "span_book", "stack_books"]
+def concat_books(books: Sequence[SpanBook]) -> SpanBook:
+    """One book holding every account of every book of ``books`` as its own account (book 0's
+    accounts first), each with its own book's contract DV01s (``contract_dv01_by_account``):
+    the history runner margins the portfolios of many dates in one batch."""
+    if not books:
+        raise ValueError("no books to concatenate")
+    sizes = [len(b.accounts) for b in books]
+    offsets = np.cumsum([0, *sizes])
+    codes = sorted({c for b in books for c, _ in b.contract_dv01})
+    per_account = tuple(
+        (c, np.repeat([dict(b.contract_dv01).get(c, np.nan) for b in books], sizes)) for c in codes
+    )
+    return SpanBook(
+        asof=books[0].asof,
+        **{f: np.concatenate([getattr(b, f) for b in books]) for f in _STACKED},
+        account=np.concatenate([b.account + o for b, o in zip(books, offsets, strict=False)]),
+        accounts=tuple(str(i) for i in range(offsets[-1])),
+        contract_dv01=books[0].contract_dv01,
+        labels=tuple(lbl for b in books for lbl in b.labels),
+        contract_dv01_by_account=per_account,
+    )
+
+
+__all__ = ["DAYS_PER_YEAR", "SpanBook", "concat_books", "span_book", "stack_books"]

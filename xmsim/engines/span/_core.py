@@ -189,10 +189,11 @@ def _charges(eq: FuturesEquivalents, n_acc: int, cp: _Compiled):
 
 
 def _dv01_scale(basis: str, a: int, b: int, cc_dv01: np.ndarray, name: str, cp) -> np.ndarray:
-    """(2,) units per contract of legs a, b: 1 (``delta``) or DV01 [USD per bp] (``dv01``)."""
+    """(2,) units per contract of legs a, b: 1 (``delta``) or DV01 [USD per bp] (``dv01``);
+    (2, n_acc) when ``cc_dv01`` is per account (n_acc, n_cc)."""
     if basis == "delta":
         return np.ones(2)
-    scale = cc_dv01[[a, b]]
+    scale = cc_dv01[..., [a, b]].T
     if not np.all(scale > 0):
         raise ValueError(
             f"spread {name}: no DV01 for {cp.cc[a]} or {cp.cc[b]}; pass one contract's "

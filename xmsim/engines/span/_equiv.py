@@ -40,8 +40,9 @@ class FuturesEquivalents:
     sub_key : futures expiry, mapped cash month or automatic cash maturity (day ordinals).
     spot : futures held in their delivery month.
     account : index into the book's accounts.
-    cc_dv01 : DV01 of one contract of each combined commodity [USD per bp], shape (n_cc,); NaN
-        where neither the book nor the contract table gives one.
+    cc_dv01 : DV01 of one contract of each combined commodity [USD per bp], shape (n_cc,), or
+        (n_accounts, n_cc) for a book with ``contract_dv01_by_account``; NaN where neither the
+        book nor the contract table gives one.
     """
 
     src: np.ndarray
@@ -81,6 +82,11 @@ def futures_equivalents(book: SpanBook, cp) -> FuturesEquivalents:
     """The rows of ``book`` under compiled parameters ``cp`` (see the module docstring)."""
     dv01_of = dict(book.contract_dv01)
     cc_dv01 = np.array([dv01_of.get(c, d) for c, d in zip(cp.cc, cp.table_dv01, strict=True)])
+    if book.contract_dv01_by_account:  # one DV01 per account (the history runner's dates)
+        cc_dv01 = np.repeat(cc_dv01[None, :], len(book.accounts), axis=0)
+        for code, per_account in book.contract_dv01_by_account:
+            if code in cp.cc:
+                cc_dv01[:, cp.cc.index(code)] = per_account
     uniq, inv = np.unique(book.code, return_inverse=True)
     lut = np.empty(len(uniq), dtype=np.int64)
     for j, code in enumerate(uniq):  # a handful of distinct codes
@@ -133,10 +139,11 @@ def _automatic(book: SpanBook, cp, rows: np.ndarray, cc_dv01: np.ndarray):
     for idx, w in ((lo, 1.0 - w_hi), (hi, w_hi)):
         cc = cp.point_cc[idx]
         used = w > 0
+        row_dv01 = cc_dv01[book.account[rows], cc] if cc_dv01.ndim == 2 else cc_dv01[cc]
         for c in np.unique(cc[used]):
-            if not cc_dv01[c] > 0:
+            if not np.all(row_dv01[used & (cc == c)] > 0):
                 raise ValueError(f"no DV01 for {cp.cc[c]} (cash maps onto it)")
-        per = np.where(used, cc_dv01[cc], 1.0)
+        per = np.where(used, row_dv01, 1.0)
         out.append((rows, cc, dv01 * w / per, True, book.sub_key[rows], False))
     return out
 

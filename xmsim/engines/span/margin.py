@@ -60,7 +60,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from xmsim.engines.span._book import DAYS_PER_YEAR, SpanBook, span_book, stack_books
+from xmsim.engines.span._book import DAYS_PER_YEAR, SpanBook, concat_books, span_book, stack_books
 from xmsim.engines.span._core import (
     N_SCENARIOS,
     SCENARIO_LABELS,
@@ -214,6 +214,7 @@ def span_margin_batch(
 
 __all__ = [
     "DAYS_PER_YEAR", "N_SCENARIOS", "SCENARIO_LABELS", "FuturesEquivalents", "InterCredit",
-    "SpanBatchResult", "SpanBook", "SpanResult", "SpreadCharge", "map_positions", "risk_arrays",
-    "scenario_moves", "span_book", "span_margin", "span_margin_batch", "stack_books",
+    "SpanBatchResult", "SpanBook", "SpanResult", "SpreadCharge", "concat_books",
+    "map_positions", "risk_arrays", "scenario_moves", "span_book", "span_margin",
+    "span_margin_batch", "stack_books",
 ]  # fmt: skip

@@ -159,10 +159,19 @@ class VarEngine:
     margined with this engine (legs, combined portfolios, accounts).
     """
 
-    def __init__(self, market: Market, settings: VarSettings | None = None) -> None:
+    def __init__(
+        self,
+        market: Market,
+        settings: VarSettings | None = None,
+        scenarios: ScenarioSet | None = None,
+    ) -> None:
+        """``scenarios``: the set :func:`build_scenarios` gives for this market and settings,
+        when the caller built it already (the history runner); built here otherwise."""
         self.market = market
         self.settings = settings or VarSettings()
-        self.scenarios = build_scenarios(market.history, market.asof, self.settings, market.basis)
+        self.scenarios = scenarios or build_scenarios(
+            market.history, market.asof, self.settings, market.basis
+        )
         self._df: np.ndarray | None = None
 
     @property

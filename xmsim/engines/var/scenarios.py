@@ -100,6 +100,28 @@ def most_volatile_window(history: YieldHistory, n_days: int, upto: int | None = 
     return int(np.argmax(window))
 
 
+def most_volatile_windows(history: YieldHistory, n_days: int, upto: np.ndarray) -> np.ndarray:
+    """:func:`most_volatile_window` for many ``upto`` at once (the history runner: one per
+    as-of date), from one rolling sum over the whole history.
+
+    ``upto`` : row limits, shape (n,); returns the start indices, shape (n,), each equal to
+    ``most_volatile_window(history, n_days, upto[i])`` (first maximum of the same sums: a
+    cumulative sum's prefix is the prefix's cumulative sum).
+    """
+    upto = np.asarray(upto, dtype=np.int64)
+    y = history.yields
+    if y.shape[0] <= n_days + 1:
+        return np.zeros(upto.size, dtype=np.int64)
+    sq = (np.diff(y, axis=0) ** 2).sum(axis=1)
+    csum = np.concatenate([[0.0], np.cumsum(sq)])
+    window = csum[n_days:] - csum[:-n_days]
+    best = np.maximum.accumulate(window)
+    new_max = np.concatenate([[True], window[1:] > best[:-1]])
+    first = np.maximum.accumulate(np.where(new_max, np.arange(window.size), 0))
+    short = upto <= n_days + 1  # most_volatile_window's own guard
+    return np.where(short, 0, first[np.clip(upto - n_days - 1, 0, window.size - 1)])
+
+
 def _changes(y: np.ndarray, h: int, idx_end: np.ndarray) -> np.ndarray:
     return y[idx_end] - y[idx_end - h]
 
@@ -136,13 +158,16 @@ def build_scenarios(
     asof: dt.date,
     settings: VarSettings,
     basis: BasisHistory | None = None,
+    *,
+    stress_start: int | None = None,
 ) -> ScenarioSet:
     """Overlapping ``horizon_days`` changes over the look-back ending at ``asof`` (+ stress),
     with the basis changes of the same windows (:func:`basis_changes`).
 
     ``history.yields`` is [decimal], shape (n_days, n_tenors); the result's ``shocks`` are par
     yield changes [decimal], shape (n_scenarios, n_tenors), one row per window, with the window
-    end dates, shape (n_scenarios,)."""
+    end dates, shape (n_scenarios,). ``stress_start``: the start row of the most volatile
+    window when the caller has it (:func:`most_volatile_windows`), else it is searched here."""
     h = settings.horizon_days
     end_idx = int(np.searchsorted(history.dates, np.datetime64(asof, "D"), side="right"))
     if end_idx <= h:
@@ -170,7 +195,11 @@ def build_scenarios(
                 )
             )
         else:
-            s0 = most_volatile_window(history, settings.stress_days, upto=end_idx)
+            s0 = (
+                most_volatile_window(history, settings.stress_days, upto=end_idx)
+                if stress_start is None
+                else stress_start
+            )
             s1 = min(s0 + settings.stress_days + 1, end_idx)
         stress_ends = np.arange(max(s0 + h, h), s1)
         stress_ends = stress_ends[(stress_ends < first_end) | (stress_ends >= end_idx)]
