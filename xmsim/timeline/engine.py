@@ -20,7 +20,6 @@ Memory is one date's pricing arrays plus a block's small SPAN books, however lon
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
@@ -57,12 +56,13 @@ from xmsim.engines.var.scenarios import build_scenarios, most_volatile_windows
 from xmsim.market import BasisHistory, Market, YieldHistory
 from xmsim.marketdata.defaults import market_from_history
 from xmsim.portfolio import Portfolio
-from xmsim.pricing.curve import N_NODES, discount_nodes_upto
+from xmsim.pricing.curve import N_NODES
 from xmsim.pricing.risk import PricingBook, build_book, position_risk
+from xmsim.timeline.dates import EVERY, check_range, first_full_lookback, history_dates  # noqa: F401
+from xmsim.timeline.kernels import compact_book, node_dfs, one_blas_thread, used_nodes
 from xmsim.timeline.redate import REDATING_RULE, Redater
 from xmsim.units import DAYS_PER_YEAR
 
-EVERY = ("day", "week", "month")
 BLOCK_DATES = 32
 """Dates computed together: one rolling sum for their stress windows, one SPAN batch."""
 
@@ -99,51 +99,6 @@ class HistoryRun:
     horizon_days: int
     strip: tuple[dict, ...]
     rule: str = REDATING_RULE
-
-
-def used_nodes(book: PricingBook) -> np.ndarray:
-    """Indices of the DF nodes a book reads (its weights and its denominators' two nodes),
-    always including nodes 0 and 1 (the cash denominator DF(0))."""
-    cols = np.flatnonzero(np.any(book.numer != 0.0, axis=0))
-    return np.unique(np.concatenate([[0, 1], cols, book.den_idx, book.den_idx + 1]))
-
-
-def first_full_lookback(history: YieldHistory, lookback_years: float) -> dt.date:
-    """The first date whose look-back lies wholly inside ``history``."""
-    return history.start + dt.timedelta(days=round(lookback_years * DAYS_PER_YEAR))
-
-
-def check_range(history: YieldHistory, start: dt.date, end: dt.date, lookback_years: float):
-    """Raise ``ValueError`` with the fix when ``start..end`` cannot be run on ``history``."""
-    if start > end:
-        raise ValueError(f"the range is reversed: --from {start} is after --to {end}; swap them")
-    if start < history.start or end > history.end:
-        raise ValueError(
-            f"the range {start} to {end} is outside the history ({history.start} to "
-            f"{history.end}); pick dates inside it or load a longer history (--history)"
-        )
-    first = first_full_lookback(history, lookback_years)
-    if start < first:
-        raise ValueError(
-            f"the history is too short for the look-back: with a {lookback_years:g}-year "
-            f"look-back the first date with a full look-back is {first} (history starts "
-            f"{history.start}); move --from to {first} or later, or shorten --var-lookback-years"
-        )
-
-
-def history_dates(history: YieldHistory, start: dt.date, end: dt.date, every: str):
-    """The history's dates in ``start..end``: every one (``day``) or the last of each calendar
-    week / month (``week`` / ``month``), as ``datetime.date``."""
-    if every not in EVERY:
-        raise ValueError(f"every must be one of {EVERY}, got {every!r}")
-    d = history.dates
-    sel = d[(d >= np.datetime64(start, "D")) & (d <= np.datetime64(end, "D"))]
-    days = [x.astype(dt.date) for x in sel]
-    if every == "day" or not days:
-        return days
-    key = (lambda x: x.isocalendar()[:2]) if every == "week" else (lambda x: (x.year, x.month))
-    return [x for x, nxt in zip(days, [*days[1:], None], strict=True)
-            if nxt is None or key(nxt) != key(x)]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,43 +359,6 @@ class HistoryRunner:
             tuple(points), self.book_date, every, self.config.var.horizon_days,
             tuple(self.redater.strip_table()),
         )  # fmt: skip
-
-
-def one_blas_thread():
-    """A context in which BLAS runs on one thread (threadpoolctl; a no-op without it).
-
-    The runner's products are a few MB each, one date after another: BLAS threads add little
-    on an idle machine and cost 4x on a busy one (measured on the shared 2-core box, where
-    their spin-waits compete with other processes)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: the results are the same, only the speed differs
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def compact_book(book: PricingBook, nodes: np.ndarray) -> PricingBook:
-    """``book`` reading only the DF nodes ``nodes`` (ascending, :func:`used_nodes`): its
-    weights on those columns, its denominators' node indices remapped (a denominator reads
-    nodes i and i + 1, both in ``nodes`` and so adjacent there too)."""
-    return dataclasses.replace(
-        book,
-        numer=book.numer[:, nodes],
-        den_idx=np.searchsorted(nodes, book.den_idx),
-        base_df=book.base_df[nodes],
-    )
-
-
-def node_dfs(curves: np.ndarray, nodes: np.ndarray, buffer: np.ndarray | None = None):
-    """DFs of par ``curves`` (n_curves, n_tenors) at the nodes ``nodes`` (ascending), shape
-    (n_curves, len(nodes)): :func:`discount_nodes_upto` up to the last one, written into
-    ``buffer`` (C-ordered, at least (N_NODES, n_curves)) when given, then the columns read."""
-    n = int(nodes[-1]) + 1
-    out = None
-    if buffer is not None and buffer.shape[1] >= curves.shape[0]:
-        out = buffer[:n, : curves.shape[0]].T
-    df = discount_nodes_upto(curves, n, out=out)
-    return df if nodes.size == n else df[:, nodes]
 
 
 def run_history(
