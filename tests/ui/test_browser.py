@@ -7,6 +7,7 @@ missing unless ``XMSIM_REQUIRE_BROWSER=1``. Screenshots of every page go to ``te
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -50,6 +51,26 @@ def _require_browser() -> None:
         if required:
             pytest.fail("playwright (Python) is not installed (XMSIM_REQUIRE_BROWSER=1)")
         pytest.skip("playwright (Python) is not installed")
+
+
+@contextlib.contextmanager
+def chromium_page(width: int, height: int):
+    """(page, errors): a headless Debian Chromium page of ``width`` x ``height`` whose console
+    and page errors are collected in ``errors``; the browser is closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+            yield page, errors
+        finally:
+            browser.close()
 
 
 def _free_port() -> int:
@@ -152,45 +173,33 @@ def _wait_idle(page, timeout_s: float = 60) -> None:
 
 
 def test_upload_matches_cli(server):
-    from playwright.sync_api import sync_playwright
-
     expected = _cli_json(UPLOAD)
-    errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 2000})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-            page.goto(server, wait_until="domcontentloaded")
-            page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
-            _wait_idle(page)
-            default = _metrics(page)
-            page.screenshot(path=str(ARTIFACTS / "01_results_default.png"), full_page=True)
+    with chromium_page(1500, 2000) as (page, errors):
+        page.goto(server, wait_until="domcontentloaded")
+        page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
+        _wait_idle(page)
+        default = _metrics(page)
+        page.screenshot(path=str(ARTIFACTS / "01_results_default.png"), full_page=True)
 
-            page.locator('[data-testid="stSidebar"]').get_by_text("Upload file").click()
-            file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-            file_input.wait_for(state="attached", timeout=20_000)
-            file_input.set_input_files(str(UPLOAD))
-            deadline = time.monotonic() + 60
-            while _metrics(page).get("FICC standalone") == default["FICC standalone"]:
-                assert time.monotonic() < deadline, "results did not update after the upload"
-                page.wait_for_timeout(250)
-            _wait_idle(page)
-            shown = _metrics(page)
-            page.screenshot(path=str(ARTIFACTS / "02_results_uploaded.png"), full_page=True)
-            _check_headline(shown, expected)
+        page.locator('[data-testid="stSidebar"]').get_by_text("Upload file").click()
+        file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+        file_input.wait_for(state="attached", timeout=20_000)
+        file_input.set_input_files(str(UPLOAD))
+        deadline = time.monotonic() + 60
+        while _metrics(page).get("FICC standalone") == default["FICC standalone"]:
+            assert time.monotonic() < deadline, "results did not update after the upload"
+            page.wait_for_timeout(250)
+        _wait_idle(page)
+        shown = _metrics(page)
+        page.screenshot(path=str(ARTIFACTS / "02_results_uploaded.png"), full_page=True)
+        _check_headline(shown, expected)
 
-            for i, title in enumerate(PAGES, 3):
-                _open_page(page, title)
-                name = title.lower().replace(" & ", "_").replace("-", "").replace(" ", "_")
-                page.screenshot(path=str(ARTIFACTS / f"{i:02d}_{name}.png"), full_page=True)
-            _open_page(page, "Results")  # the uploaded book is still the one margined
-            assert _metrics(page) == shown
-        finally:
-            browser.close()
+        for i, title in enumerate(PAGES, 3):
+            _open_page(page, title)
+            name = title.lower().replace(" & ", "_").replace("-", "").replace(" ", "_")
+            page.screenshot(path=str(ARTIFACTS / f"{i:02d}_{name}.png"), full_page=True)
+        _open_page(page, "Results")  # the uploaded book is still the one margined
+        assert _metrics(page) == shown
     assert not errors, f"browser console errors: {errors}"
 
 
@@ -232,32 +241,20 @@ def _check_headline(shown: dict[str, str], expected: dict) -> None:
 def test_history_page_renders_at_1280x720_without_console_errors(server):
     """The History page on a laptop screen: both charts drawn, the summary table, the CSV
     button, and nothing in the browser console."""
-    from playwright.sync_api import sync_playwright
-
-    errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-            page.goto(server, wait_until="domcontentloaded")
-            page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
-            _wait_idle(page)
-            _open_page(page, "History")
-            charts = page.locator('[data-testid="stPlotlyChart"]')
-            charts.nth(1).wait_for(timeout=90_000)
-            _wait_idle(page, 120)
-            assert charts.count() == 2
-            assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 4  # drawn
-            assert "Mean applied %" in _metrics(page)
-            assert page.get_by_text("Summary", exact=True).count() == 1
-            assert page.get_by_role("button", name="History (CSV)").count() == 1
-            page.screenshot(path=str(ARTIFACTS / "10_history_1280x720.png"))
-            page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "11_history_chart_1280x720.png"))
-        finally:
-            browser.close()
+    with chromium_page(1280, 720) as (page, errors):
+        page.goto(server, wait_until="domcontentloaded")
+        page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
+        _wait_idle(page)
+        _open_page(page, "History")
+        charts = page.locator('[data-testid="stPlotlyChart"]')
+        charts.nth(1).wait_for(timeout=90_000)
+        _wait_idle(page, 120)
+        assert charts.count() == 2
+        assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 4  # drawn
+        assert "Mean applied %" in _metrics(page)
+        assert page.get_by_text("Summary", exact=True).count() == 1
+        assert page.get_by_role("button", name="History (CSV)").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "10_history_1280x720.png"))
+        page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "11_history_chart_1280x720.png"))
     assert not errors, f"browser console errors: {errors}"

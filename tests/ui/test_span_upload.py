@@ -13,7 +13,7 @@ import pytest
 
 from tests.engines.span.spanfile_writer import fixture_from_params, write_pa2, write_spn
 from tests.engines.span.test_files import _samples_months
-from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, _wait_idle, server  # noqa: F401
+from tests.ui.test_browser import _wait_idle, chromium_page, server  # noqa: F401
 from xmsim.engines.span.params_io import default_span_params, load_span_params
 
 NAME = "cme.20260731.s.pa2"
@@ -53,37 +53,25 @@ def test_uploaded_bytes_give_the_clis_parameter_set(kind, tmp_path):
 
 
 def test_sidebar_states_the_span_file_and_its_business_date(server, tmp_path):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
     path = tmp_path / NAME
     path.write_bytes(_pa2())
-    errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-            page.goto(server, wait_until="domcontentloaded")
-            sidebar = page.locator('[data-testid="stSidebar"]')
-            sidebar.get_by_text("SPAN model (CME-like)").wait_for(timeout=60_000)
-            _wait_idle(page)
-            sidebar.get_by_text("SPAN model (CME-like)").click()
-            sidebar.get_by_text("Upload a file").last.click()
-            _wait_idle(page)
-            uploader = sidebar.locator('[data-testid="stFileUploader"]').last
-            uploader.locator('input[type="file"]').set_input_files(str(path))
-            want = f"CME SPAN file {NAME}: business date 2026-07-31, cycle S/F"
-            deadline = time.monotonic() + 60
-            while want not in sidebar.inner_text():
-                assert time.monotonic() < deadline, "the sidebar never named the SPAN file"
-                page.wait_for_timeout(250)
-            _wait_idle(page)
-            assert page.locator('[data-testid="stException"]').count() == 0
-            text = sidebar.inner_text()
-            assert "SPAN: 1 cash position mapped automatically (no type-9 record)" in text
-        finally:
-            browser.close()
+    with chromium_page(1440, 900) as (page, errors):
+        page.goto(server, wait_until="domcontentloaded")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("SPAN model (CME-like)").wait_for(timeout=60_000)
+        _wait_idle(page)
+        sidebar.get_by_text("SPAN model (CME-like)").click()
+        sidebar.get_by_text("Upload a file").last.click()
+        _wait_idle(page)
+        uploader = sidebar.locator('[data-testid="stFileUploader"]').last
+        uploader.locator('input[type="file"]').set_input_files(str(path))
+        want = f"CME SPAN file {NAME}: business date 2026-07-31, cycle S/F"
+        deadline = time.monotonic() + 60
+        while want not in sidebar.inner_text():
+            assert time.monotonic() < deadline, "the sidebar never named the SPAN file"
+            page.wait_for_timeout(250)
+        _wait_idle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        text = sidebar.inner_text()
+        assert "SPAN: 1 cash position mapped automatically (no type-9 record)" in text
     assert not errors, f"browser console errors: {errors}"
