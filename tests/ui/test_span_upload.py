@@ -14,7 +14,7 @@ import pytest
 from tests.engines.span.spanfile_writer import fixture_from_params, write_pa2, write_spn
 from tests.engines.span.test_files import _samples_months
 from tests.ui.test_browser import _wait_idle, chromium_page, server  # noqa: F401
-from xmsim.engines.span.params_io import default_span_params, load_span_params
+from xmsim.engines.span.params_io import default_span_params, load_span_params, read_span_params
 
 NAME = "cme.20260731.s.pa2"
 
@@ -49,7 +49,7 @@ def test_uploaded_bytes_give_the_clis_parameter_set(kind, tmp_path):
     assert params.products == expected.products and params.asof == expected.asof
     assert params.scan_spreads == expected.scan_spreads
     assert "business date 2026-07-31, cycle S/F" in params.label
-    assert isinstance(notes, tuple)
+    assert len(notes) == len(read_span_params(path)[1])  # the same load notes as the CLI
 
 
 def test_sidebar_states_the_span_file_and_its_business_date(server, tmp_path):  # noqa: F811

@@ -60,7 +60,7 @@ def span_mapping_notes(portfolio: Portfolio, params: SpanParams) -> tuple[str, .
         return ()
     mapped = {m.cusip for m in params.cash_map}
     notes = []
-    for p in span_ready(portfolio):
+    for p in portfolio:  # as uploaded (a stand-in keeps its CUSIP): no copies made
         if p.is_future or (p.cusip and p.cusip in mapped):
             continue
         why = (
