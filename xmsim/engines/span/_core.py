@@ -211,23 +211,34 @@ def _scan_spreads(
     pair_n = np.zeros((n_pairs, n_acc))
     pair_legs = np.zeros((n_pairs, 2, n_acc))
     pair_values = np.zeros((n_pairs, n_acc, N_SCENARIOS))
+    pair_charge = np.zeros((n_pairs, n_acc))  # the worst value of each pair, at least 0
+    dust_free = False  # rem holds no float dust once a first spread has formed
     for k, (name, a, b, ra, rb, rate, basis) in enumerate(cp.pairs):  # a handful of pairs
-        qa, qb = rem[:, a], rem[:, b]
-        opp = qa * qb < 0
-        if not opp.any():
+        idx = np.flatnonzero(rem[:, a] * rem[:, b] < 0)  # the accounts that can spread
+        if not idx.size:
             continue
+        qa, qb = rem[idx, a], rem[idx, b]
         sa, sb = _dv01_scale(basis, a, b, cc_dv01, name, cp)
-        n = np.where(opp, np.minimum(np.abs(qa) * sa / ra, np.abs(qb) * sb / rb), 0.0)
+        if np.ndim(sa):  # per account
+            sa, sb = sa[idx], sb[idx]
+        n = np.minimum(np.abs(qa) * sa / ra, np.abs(qb) * sb / rb)
         if basis == "delta" and not params.fractional_spreads:
             n = np.floor(n + 1e-9)
-        legs = np.stack([np.sign(qa) * n * ra / sa, np.sign(qb) * n * rb / sb])  # (2, n_acc)
-        rem[:, a] -= legs[0]
-        rem[:, b] -= legs[1]
-        rem[np.abs(rem) < 1e-9] = 0.0  # float dust must not form further spreads
-        loss = legs[:, :, None] * eff[:, [a, b], :].transpose(1, 0, 2)  # (2, n_acc, 16)
+        legs = np.stack([np.sign(qa) * n * ra / sa, np.sign(qb) * n * rb / sb])  # (2, n_idx)
+        rem[idx, a] = qa - legs[0]
+        rem[idx, b] = qb - legs[1]
+        if dust_free:  # float dust must not form further spreads
+            for c in (a, b):
+                col = rem[idx, c]
+                rem[idx[np.abs(col) < 1e-9], c] = 0.0
+        else:
+            rem[np.abs(rem) < 1e-9] = 0.0
+            dust_free = True
+        loss = legs[:, :, None] * eff[idx][:, [a, b], :].transpose(1, 0, 2)  # (2, n_idx, 16)
         values = np.clip(loss, 0, None).sum(0) - rate * np.clip(-loss, 0, None).sum(0)
-        pair_n[k], pair_legs[k], pair_values[k] = n, legs, values
-    return pair_n, pair_legs, pair_values, np.clip(pair_values.max(-1, initial=0.0), 0, None)
+        pair_n[k, idx], pair_legs[k][:, idx], pair_values[k, idx] = n, legs, values
+        pair_charge[k, idx] = np.maximum(values.max(-1), 0.0)
+    return pair_n, pair_legs, pair_values, pair_charge
 
 
 def _core(

@@ -97,7 +97,9 @@ def futures_equivalents(book: SpanBook, cp) -> FuturesEquivalents:
     fut = np.flatnonzero(book.code != "")
     parts = [(fut, cc[fut], book.quantity[fut], False, book.sub_key[fut], book.spot[fut])]
     cash = np.flatnonzero(book.code == "")
-    mapped = np.array([book.cusip[i] in cp.cash_map for i in cash], dtype=bool)
+    mapped = np.zeros(cash.size, dtype=bool)
+    if cp.cash_map:  # type-9 mappings: the CUSIPs they name
+        mapped[:] = [book.cusip[i] in cp.cash_map for i in cash.tolist()]
     if mapped.any():
         parts.append(_mapped(book, cp, cash[mapped]))
     auto = cash[~mapped]
