@@ -34,21 +34,8 @@ from xmsim.arrangement.crossmargin import (
 from xmsim.arrangement.models import SpanModel, group_account
 from xmsim.engines.span.margin import SpanBook, span_margin_batch
 from xmsim.engines.var.engine import VarEngine, gross_position_usd
-from xmsim.portfolio import HOUSE, Portfolio, Position
+from xmsim.portfolio import Portfolio, Position, instrument_key, unit_position
 from xmsim.pricing.risk import PricingBook, position_risk
-
-
-def instrument_key(p: Position) -> tuple:
-    """Everything about a position except its size, owner, label and row: equal keys price
-    identically per unit of quantity."""
-    return (p.product, p.coupon_pct, p.maturity, p.issue_date, p.cusip, p.price, p.end_date,
-            p.contract, p.expiry)  # fmt: skip
-
-
-def unit_position(p: Position) -> Position:
-    """The instrument of ``p`` as a position of quantity 1 (face 1 USD or 1 contract)."""
-    return Position(p.product, 1.0, HOUSE, p.coupon_pct, p.maturity, p.issue_date, p.cusip,
-                    p.price, p.end_date, p.contract, p.expiry)  # fmt: skip
 
 
 def instrument_ids(positions: Sequence[Position]) -> tuple[np.ndarray, Portfolio]:
@@ -63,6 +50,15 @@ def instrument_ids(positions: Sequence[Position]) -> tuple[np.ndarray, Portfolio
             units.append(unit_position(p))
         inst[i] = k
     return inst, Portfolio(tuple(units))
+
+
+def book_instrument_ids(portfolio: Portfolio) -> tuple[np.ndarray, Portfolio]:
+    """:func:`instrument_ids` of a portfolio, read off its columns when it has them
+    (:class:`~xmsim.portfolio.PositionColumns`: no position objects made)."""
+    columns = portfolio.columns
+    if columns is not None:
+        return columns.inst, Portfolio(columns.units)
+    return instrument_ids(portfolio.positions)
 
 
 PNL_ONCE_MAX_VALUES = 2**25
@@ -300,6 +296,12 @@ def _weighted(w: sparse.csr_matrix, pnl_inst: np.ndarray) -> np.ndarray:
     return np.asarray(w @ np.ascontiguousarray(pnl_inst))
 
 
+QUANTILE_CHUNK_ROWS = 64
+"""P&L rows per quantile pass [rows]: 64 x 2,497 scenarios x 8 bytes = 1.3 MB stays in cache
+through the sum of legs, the negation and the order statistics (measured on the 50,000-account
+book: 35 ms per block of 2,000 accounts against 67 ms for whole-block passes)."""
+
+
 def var_leg_margins(engine: VarEngine, blk: InstrumentBlock) -> LegMargins:
     """VaR margins per account of each leg and of the combined portfolio [USD], shape
     (n_accounts,) each.
@@ -323,17 +325,24 @@ def var_leg_margins(engine: VarEngine, blk: InstrumentBlock) -> LegMargins:
     at = at.reshape(n_acc, N_LEGS)
     both = np.flatnonzero((at[:, LEG_FICC] >= 0) & (at[:, LEG_CME] >= 0))
     f_row, c_row = at[both, LEG_FICC], at[both, LEG_CME]
-    comb = pnl.take(f_row, axis=0)  # (n_both, n_scen): P&L adds across legs
-    comb += pnl.take(c_row, axis=0)
     comb_gross = gross[f_row] + gross[c_row]
-    margin = engine.margins_from_pnl(pnl.T, gross, overwrite=True) if w.shape[0] else pnl[:, 0]
+    comb_margin = np.empty(both.size)
+    step = QUANTILE_CHUNK_ROWS
+    for s in range(0, both.size, step):  # P&L adds across legs; combined before legs negate
+        comb = pnl[f_row[s : s + step]]
+        comb += pnl[c_row[s : s + step]]
+        comb_margin[s : s + step] = engine.margins_from_pnl(comb.T, comb_gross[s : s + step],
+                                                            overwrite=True)  # fmt: skip
+    margin = np.empty(w.shape[0])
+    for s in range(0, w.shape[0], step):
+        margin[s : s + step] = engine.margins_from_pnl(pnl[s : s + step].T, gross[s : s + step],
+                                                       overwrite=True)  # fmt: skip
     del pnl
     per_leg = np.zeros(n_acc * N_LEGS)
     per_leg[leg_cols] = margin
     per_leg = per_leg.reshape(n_acc, N_LEGS)
     combined = np.where(at[:, LEG_FICC] >= 0, per_leg[:, LEG_FICC], per_leg[:, LEG_CME])
-    if both.size:
-        combined[both] = engine.margins_from_pnl(comb.T, comb_gross, overwrite=True)
+    combined[both] = comb_margin
     return _leg_margins(lambda *legs: combined if len(legs) == 2 else per_leg[:, legs[0]])
 
 
@@ -386,7 +395,7 @@ def span_leg_book(
         dv01_usd=unit.dv01_usd[r] * q, years_to_maturity=unit.years_to_maturity[r],
         sub_key=unit.sub_key[r], spot=unit.spot[r], account=account.ravel(),
         accounts=tuple(str(n) for n in names), contract_dv01=unit.contract_dv01,
-        labels=tuple(unit.labels[i] for i in r), cusip=unit.cusip[r],
+        labels=tuple(map(unit.labels.__getitem__, r.tolist())), cusip=unit.cusip[r],
         face_usd=unit.face_usd[r] * q,
     )  # fmt: skip
     return book, names
