@@ -184,10 +184,10 @@ def assign_legs(
     return legs, tuple(rows)
 
 
-def _view(m: LegMargins, j: int, basis: str, ccp: str | None) -> ModelView:
-    """One model's view of account ``j``, its savings on the ``basis`` of the CCP it stands
-    for (``ccp`` FICC or CME; None: it stands for neither, shown on the sum of legs)."""
-    f, c, comb = float(m.ficc_leg[j]), float(m.cme_leg[j]), float(m.combined[j])
+def _view(f: float, c: float, comb: float, basis: str, ccp: str | None) -> ModelView:
+    """One model's view of an account from its FICC leg, CME leg and combined margins [USD],
+    its savings on the ``basis`` of the CCP it stands for (``ccp`` FICC or CME; None: it
+    stands for neither, shown on the sum of legs)."""
     if basis == OWN_LEG and ccp is not None:
         base = f if ccp == FICC else c
     else:
@@ -254,6 +254,10 @@ def run_arrangement(
     )
 
 
+def _floats(values: np.ndarray) -> list[float]:
+    return np.asarray(values, dtype=float).tolist()
+
+
 def _at(values: tuple[str, ...], j: int) -> str:
     return values[j] if j < len(values) else ""
 
@@ -271,16 +275,20 @@ def account_results(
     both models' leg margins (``margins["var"]``, ``margins["span"]``, entries of shape
     (len(names),) [USD]) and each portfolio's ineligible rows."""
     roles = {cme_model: CME, ficc_model: FICC}  # a model standing for both shows FICC's
+    basis = settings.savings_basis
+    legs = {k: (k, roles.get(k), *map(_floats, (m.ficc_leg, m.cme_leg, m.combined)))
+            for k, m in margins.items()}  # fmt: skip
+    inel_f = _floats(margins[ficc_model].ineligible_ficc)
+    inel_c = _floats(margins[cme_model].ineligible_cme)
     results = []
     for j, name in enumerate(names):  # per-account bookkeeping on already-computed arrays
-        views = {k: _view(m, j, settings.savings_basis, roles.get(k)) for k, m in margins.items()}
+        views = {k: _view(f[j], c[j], comb[j], basis, ccp) for k, ccp, f, c, comb in legs.values()}
         s_ficc = ccp_savings(views[ficc_model], settings.savings_basis, FICC)
         s_cme = ccp_savings(views[cme_model], settings.savings_basis, CME)
         applied, reason = applied_percentage(s_ficc, s_cme, settings.cap)
         f_alone = views[ficc_model].ficc_leg
         c_alone = views[cme_model].cme_leg
-        in_f = float(margins[ficc_model].ineligible_ficc[j])
-        in_c = float(margins[cme_model].ineligible_cme[j])
+        in_f, in_c = inel_f[j], inel_c[j]
         before = f_alone + c_alone + in_f + in_c
         f_req, c_req = f_alone * (1.0 - applied), c_alone * (1.0 - applied)
         after = f_req + c_req + in_f + in_c
