@@ -52,7 +52,7 @@ def test_library_never_imports_streamlit_or_quantlib():
 # Layers of xmsim, lowest first (ARCHITECTURE.md): a module imports only from its own rank or
 # below. ``ui/`` and ``app.py`` sit above all of them and are the only Streamlit importers.
 LAYER_RANK = {
-    "units": 0, "dates": 0, "cusip": 0, "frozen": 0, "data": 0, "formula": 0,
+    "units": 0, "dates": 0, "cusip": 0, "frozen": 0, "data": 0, "formula": 0, "heap": 0,
     "portfolio": 1, "market": 1, "contracts": 1,
     "upload": 2, "marketdata": 2, "pricing": 2,
     "engines": 3,

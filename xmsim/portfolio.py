@@ -7,6 +7,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 HOUSE = "HOUSE"
 
 UST = "UST"
@@ -101,24 +103,116 @@ class Position:
         return dataclasses.replace(self, quantity=self.quantity * factor)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
+class PositionColumns:
+    """Positions as columns: a large book holds many positions of few instruments.
+
+    Attributes
+    ----------
+    units : the distinct instruments as unit positions (quantity 1, ``HOUSE``, no label, row
+        0), distinct by :func:`instrument_key`.
+    inst : instrument of each position (index into ``units``), shape (n_positions,).
+    quantity : each position's quantity [face USD or contracts], shape (n_positions,).
+    account : each position's account (index into ``accounts``), shape (n_positions,).
+    accounts : the distinct accounts, in first-seen order.
+    label : each position's label (index into ``labels``), shape (n_positions,).
+    labels : the distinct labels.
+    row : each position's spreadsheet row, shape (n_positions,).
+    """
+
+    units: tuple[Position, ...]
+    inst: np.ndarray
+    quantity: np.ndarray
+    account: np.ndarray
+    accounts: tuple[str, ...]
+    label: np.ndarray
+    labels: tuple[str, ...]
+    row: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.inst)
+
+    def positions(self) -> tuple[Position, ...]:
+        """The positions, one object each, in order."""
+        units, accounts, labels = self.units, self.accounts, self.labels
+        out = []
+        for i, q, a, lab, r in zip(self.inst.tolist(), self.quantity.tolist(),
+                                   self.account.tolist(), self.label.tolist(),
+                                   self.row.tolist(), strict=True):  # fmt: skip
+            u = units[i]
+            out.append(Position(u.product, q, accounts[a], u.coupon_pct, u.maturity,
+                                u.issue_date, u.cusip, u.price, u.end_date, u.contract,
+                                u.expiry, labels[lab], r))  # fmt: skip
+        return tuple(out)
+
+
 class Portfolio:
-    """An ordered, immutable collection of positions."""
+    """An ordered, immutable collection of positions.
 
-    positions: tuple[Position, ...] = ()
+    ``Portfolio(positions)`` holds position objects; :meth:`from_columns` holds a large book
+    as :class:`PositionColumns` and makes the position objects only when ``positions`` is
+    first read (the whole-book path reads the columns and never does). Equality, hashing and
+    pickling are by the positions, whichever way the portfolio was made.
+    """
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "positions", tuple(self.positions))
+    __slots__ = ("_columns", "_positions")
+
+    def __init__(self, positions: Iterable[Position] = ()) -> None:
+        object.__setattr__(self, "_positions", tuple(positions))
+        object.__setattr__(self, "_columns", None)
+
+    @classmethod
+    def from_columns(cls, columns: PositionColumns) -> Portfolio:
+        """A portfolio of the positions in ``columns`` (made on first use)."""
+        out = cls.__new__(cls)
+        object.__setattr__(out, "_positions", None)
+        object.__setattr__(out, "_columns", columns)
+        return out
 
     @classmethod
     def of(cls, positions: Iterable[Position]) -> Portfolio:
         return cls(tuple(positions))
 
+    @property
+    def positions(self) -> tuple[Position, ...]:
+        if self._positions is None:
+            object.__setattr__(self, "_positions", self._columns.positions())
+        return self._positions
+
+    @property
+    def columns(self) -> PositionColumns | None:
+        """The columns the portfolio was made from (:meth:`from_columns`), else None."""
+        return self._columns
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Portfolio):
+            return NotImplemented
+        return self is other or self.positions == other.positions
+
+    def __hash__(self) -> int:
+        return hash(self.positions)
+
+    def __repr__(self) -> str:
+        return f"Portfolio(positions={self.positions!r})"
+
+    def __reduce__(self):
+        if self._positions is None:
+            return (Portfolio.from_columns, (self._columns,))
+        return (Portfolio, (self._positions,))
+
     def __iter__(self) -> Iterator[Position]:
         return iter(self.positions)
 
     def __len__(self) -> int:
-        return len(self.positions)
+        if self._positions is None:
+            return len(self._columns)
+        return len(self._positions)
 
     def __add__(self, other: Portfolio) -> Portfolio:
         return Portfolio(self.positions + other.positions)
@@ -126,6 +220,10 @@ class Portfolio:
     @property
     def accounts(self) -> tuple[str, ...]:
         """Distinct accounts in first-seen order."""
+        if self._positions is None:
+            codes = self._columns.account
+            first = np.unique(codes, return_index=True)[1]
+            return tuple(self._columns.accounts[c] for c in codes[np.sort(first)].tolist())
         return tuple(dict.fromkeys(p.account for p in self.positions))
 
     def for_account(self, account: str) -> Portfolio:
@@ -145,6 +243,20 @@ class Portfolio:
 
     def scaled(self, factor: float) -> Portfolio:
         return Portfolio(tuple(p.scaled(factor) for p in self.positions))
+
+
+def instrument_key(p: Position) -> tuple:
+    """Everything about a position except its size, owner, label and row: equal keys price
+    identically per unit of quantity (and two positions are the same position when their keys,
+    quantities, accounts and labels are equal)."""
+    return (p.product, p.coupon_pct, p.maturity, p.issue_date, p.cusip, p.price, p.end_date,
+            p.contract, p.expiry)  # fmt: skip
+
+
+def unit_position(p: Position) -> Position:
+    """The instrument of ``p`` as a position of quantity 1 (face 1 USD or 1 contract)."""
+    return Position(p.product, 1.0, HOUSE, p.coupon_pct, p.maturity, p.issue_date, p.cusip,
+                    p.price, p.end_date, p.contract, p.expiry)  # fmt: skip
 
 
 def needs_stand_in(p: Position) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from xmsim.portfolio import Position
+from xmsim.portfolio import Portfolio, Position
 from xmsim.upload.cells import is_empty
 from xmsim.upload.rows import WARNING, RowIssue, parse_row
 
@@ -50,3 +50,6 @@ class SlowRowReader:
                     "delete one if it was entered twice", WARNING,
                 ))  # fmt: skip
             self.positions.append(position)
+
+    def portfolio(self) -> Portfolio:
+        return Portfolio(tuple(self.positions))

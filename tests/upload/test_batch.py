@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,3 +134,119 @@ def test_a_file_read_in_chunks_loads_as_its_bytes(tmp_path):
     rows = [HEADER, *generated_rows(rng, 30_000)]
     path.write_text("\r\n".join(",".join(r) for r in rows), encoding="cp1252")
     assert_same(load_portfolio(path, asof=ASOF), load_portfolio(path.read_bytes(), asof=ASOF))
+
+
+NAMED = [c for c in HEADER if c]  # no unnamed header cell: the column-by-column reader
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 8192])
+@pytest.mark.parametrize("seed", range(3))
+def test_column_reader_equals_row_by_row(seed, chunk, monkeypatch):
+    """Text tables without unnamed header cells are read in chunks, column by column, into
+    columns: the same positions, issues (duplicates across chunks included) and order as the
+    slow twin, at chunk sizes that cut the file anywhere."""
+    from xmsim.upload import batch
+
+    monkeypatch.setattr(batch, "CHUNK_ROWS", chunk)
+    rng = random.Random(100 + seed)
+    rows = [NAMED]
+    for row in generated_rows(rng, 500):
+        del row[11:12]  # the generator's unnamed cell
+        if rng.random() < 0.7:  # most rows clean and full width, some repeated
+            inst = rng.choice(INSTRUMENTS[:6])
+            row = (rng.choice(rows[1:]) if len(rows) > 5 and rng.random() < 0.2 else
+                   [rng.choice(["C1", "C2", "", " C3 "]), inst[0],
+                    rng.choice(["5mm", "-3", "10", "250k", "1,000,000"]), *inst[1:8],
+                    rng.choice(["", "h"]), "u", ""])  # fmt: skip
+        rows.append(row)
+    text = "\n".join(",".join(f'"{c}"' if "," in c else c for c in r) for r in rows)
+    fast, slow = both(text)
+    assert_same(fast, slow)
+    assert fast.portfolio.columns is not None and len(fast.portfolio) > 100
+    assert any("identical to row" in i.message for i in fast.issues)
+
+
+def test_clean_quantities_equal_the_scalar_rule():
+    from xmsim.upload.batch import (
+        _COLLATERAL,
+        _CONTRACTS,
+        _FACE,
+        _clean_quantities,
+        _quantity_is_clean,
+    )
+
+    values = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        1.5,
+        999.0,
+        1000.0,
+        -1000.0,
+        1e6,
+        -5e6,
+        1e12,
+        1e15,
+        1e16,
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+        9_999.0,
+        10_000.0,
+        10_001.0,
+        2.0**53,
+    ]
+    for kind, product in (
+        (_FACE, "UST"),
+        (_CONTRACTS, "FUTURE"),
+        (_CONTRACTS, "OPTION"),
+        (_COLLATERAL, "REPO"),
+        (_COLLATERAL, "REVERSE_REPO"),
+        (_FACE, "TIPS"),
+    ):
+        got = _clean_quantities(np.full(len(values), kind), np.array(values))
+        want = [v == v and _quantity_is_clean(product, v) for v in values]
+        assert got.tolist() == want, product
+
+
+def test_a_portfolio_of_columns_is_its_positions(tmp_path):
+    """Equality, hashing, pickling, accounts and length of a portfolio read into columns are
+    those of the same positions as objects, and reading the columns makes no objects."""
+    import pickle
+
+    from xmsim.portfolio import Portfolio
+
+    text = "\n".join([",".join(NAMED[:3]), "C2,FUTURE,3,", "C1,UST,5mm", "C2,UST,-5mm"])
+    text = "account,product,quantity,coupon,maturity,contract,expiry\n" + "\n".join(
+        ["C2,FUTURE,3,,,ZN,2026-12", "C1,UST,5mm,4.25,2034-11-15,,", ",UST,1mm,4.25,2034-11-15,,",
+         "C2,UST,-5mm,4.25,2034-11-15,,", "C1,FUTURE,-2,,,ZN,2026-12"])  # fmt: skip
+    pf = load_portfolio(text, asof=ASOF).portfolio
+    assert pf.columns is not None and pf._positions is None
+    assert len(pf) == 5 and pf.accounts == ("C2", "C1", "HOUSE")
+    assert pf._positions is None  # len and accounts read the columns
+    objects = Portfolio(pf.columns.positions())
+    assert pf == objects and hash(pf) == hash(objects)
+    assert pickle.loads(pickle.dumps(pf)) == objects
+    assert [p.row for p in pf] == [2, 3, 4, 5, 6] and pf.positions[2].account == "HOUSE"
+    assert pf.columns.units[0].quantity == 1.0 and len(pf.columns.units) == 2
+    with pytest.raises(AttributeError):
+        pf.positions = ()
+
+
+def test_a_workbook_on_disk_loads_as_its_bytes(tmp_path):
+    """An XLSX path is read from the zip on disk as its rows are parsed (not read whole):
+    the same positions and issues as its bytes, on fuzzed (damaged ones included) workbooks,
+    and the size limit still applies."""
+    rng = random.Random(31)
+    path = tmp_path / "p.xlsx"
+    for _ in range(60):
+        data = portfolio_xlsx(rng)[0]
+        path.write_bytes(data)
+        assert_same(load_portfolio(path, asof=ASOF),
+                    load_portfolio(data, asof=ASOF, filename="p.xlsx"))  # fmt: skip
+    rows = [HEADER[:11], *[(r + [""] * 11)[:11] for r in generated_rows(rng, 3_000)]]
+    path.write_bytes(xlsx_bytes([("p", rows)]))
+    assert_same(load_portfolio(path, asof=ASOF), load_portfolio(path.read_bytes(), asof=ASOF))
+    small = load_portfolio(path, asof=ASOF, max_bytes=1000)
+    assert len(small.portfolio) == 0 and "larger than" in small.issues[0].message

@@ -92,7 +92,12 @@ def form_pots(portfolio: Portfolio, arrangement: str) -> Pots:
         names.append(a)
     kinds = (HOUSE_POT,) * bool(house) + (CUSTOMER_POT,) * len(customers)
     sizes = (len(house),) * bool(house) + (1,) * len(customers)
-    index = np.array([pot_of[p.account] for p in portfolio], dtype=np.int64)
+    columns = portfolio.columns
+    if columns is not None:  # a whole book: one look-up per distinct account
+        pot = np.array([pot_of.get(a, -1) for a in columns.accounts], dtype=np.int64)
+        index = pot[columns.account]
+    else:
+        index = np.array([pot_of[p.account] for p in portfolio], dtype=np.int64)
     return Pots(arrangement, tuple(names), kinds, sizes, index)
 
 

@@ -27,12 +27,13 @@ from xmsim.arrangement.crossmargin import (
 from xmsim.arrangement.netted import (
     Instruments,
     block_of,
-    instrument_ids,
+    book_instrument_ids,
     price_instruments,
     span_leg_margins,
     var_leg_margins,
 )
 from xmsim.arrangement.pots import CUSTOMER_POT, Pots, form_pots
+from xmsim.heap import heap_frozen
 from xmsim.portfolio import Portfolio
 from xmsim.simulate import Simulator
 
@@ -73,12 +74,16 @@ def account_blocks(
     each position (:func:`~xmsim.arrangement.netted.instrument_ids`, computed when None)."""
     if block_size < 1:
         raise ValueError(f"block size must be at least 1 account, got {block_size}")
-    positions = portfolio.positions
     if inst is None:
-        inst = instrument_ids(positions)[0]
-    n = len(positions)
-    qty = np.fromiter((p.quantity for p in positions), dtype=float, count=n)
-    rows = np.fromiter((p.row for p in positions), dtype=np.int64, count=n)
+        inst = book_instrument_ids(portfolio)[0]
+    columns = portfolio.columns
+    if columns is not None:
+        qty, rows = columns.quantity, columns.row
+    else:
+        positions = portfolio.positions
+        n = len(positions)
+        qty = np.fromiter((p.quantity for p in positions), dtype=float, count=n)
+        rows = np.fromiter((p.row for p in positions), dtype=np.int64, count=n)
     order = np.argsort(pots.index, kind="stable")
     pot = pots.index[order]
     for start in range(0, len(pots.names), block_size):
@@ -183,15 +188,16 @@ def arrangement_blocked(
     """
     pots = pots or form_pots(portfolio, sim.config.arrangement.arrangement)
     warm(sim)
-    inst, units = instrument_ids(portfolio.positions)
+    inst, units = book_instrument_ids(portfolio)
     table = book_instruments(sim, units)
     blocks = account_blocks(portfolio, pots, block_size, inst)
     kept: list[AccountResult] = []
-    for res in run_blocks(sim, blocks, table, client):
-        if on_block is not None:
-            on_block(res)
-        if keep:
-            kept.extend(res)
+    with heap_frozen():  # the book's objects stay out of the collections of every block
+        for res in run_blocks(sim, blocks, table, client):
+            if on_block is not None:
+                on_block(res)
+            if keep:
+                kept.extend(res)
     return dataclasses.replace(empty_result(sim, pots), accounts=tuple(kept))
 
 

@@ -40,10 +40,8 @@ from xmsim.arrangement.models import SpanModel, front_contracts, group_account, 
 from xmsim.arrangement.netted import (
     Instruments,
     block_of,
-    instrument_key,
     span_group_margins,
     span_leg_book,
-    unit_position,
     var_leg_margins,
 )
 from xmsim.arrangement.pots import CUSTOMER_POT, form_pots
@@ -55,7 +53,7 @@ from xmsim.engines.var.engine import VarEngine
 from xmsim.engines.var.scenarios import build_scenarios, most_volatile_windows
 from xmsim.market import BasisHistory, Market, YieldHistory
 from xmsim.marketdata.defaults import market_from_history
-from xmsim.portfolio import Portfolio
+from xmsim.portfolio import Portfolio, instrument_key, unit_position
 from xmsim.pricing.curve import N_NODES
 from xmsim.pricing.risk import PricingBook, build_book, position_risk
 from xmsim.timeline.dates import EVERY, check_range, first_full_lookback, history_dates  # noqa: F401
@@ -123,7 +121,7 @@ class HistoryRunner:
     :func:`market_from_history`).
 
     What is done once, not per date: the positions are deduplicated into unique instruments
-    (same terms, any size or account: :func:`xmsim.arrangement.netted.instrument_key`), the
+    (same terms, any size or account: :func:`xmsim.portfolio.instrument_key`), the
     combined portfolios are formed, and the most volatile window of every as-of is found from
     one rolling sum. Per date: the instruments are re-dated and priced once at unit quantity,
     both models margin every (combined portfolio, leg) from net weights over them

@@ -17,6 +17,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator
 
+from xmsim.heap import gc_paused
 from xmsim.portfolio import PRODUCTS, Portfolio
 from xmsim.upload.batch import RowReader
 from xmsim.upload.cells import CellError, is_empty, parse_expiry, show_cell
@@ -90,11 +91,12 @@ def _warning(
 
 def _filled(records: Iterable, problems: list[RowIssue], text: bool) -> Iterator:
     """The records holding a value, in order; lines that could not be split are appended to
-    ``problems``."""
+    ``problems``. Text records (``text``) come without blank ones
+    (:func:`~xmsim.upload.table.iter_records` with ``blank=False``)."""
     for r in records:
         if isinstance(r, LineProblem):
             problems.append(RowIssue(r.line, None, show_cell(r.text), r.message, ERROR))
-        elif any(map(str.strip, r[1])) if text else any(not is_empty(c) for c in r[1]):
+        elif text or any(not is_empty(c) for c in r[1]):
             yield r
 
 
@@ -174,7 +176,8 @@ def _load_records(
         )
     unnamed = [i for i, name in enumerate(header) if is_empty(name)]
     reader = RowReader(mapping, len(header), asof, text=text)
-    reader.read(_limited(itertools.chain(head[at + 1 :], stream), lim), unnamed)
+    with gc_paused():  # the rows make no reference cycles for the collector to find
+        reader.read(_limited(itertools.chain(head[at + 1 :], stream), lim), unnamed)
     issues = problems + issues
     if not reader.n_rows and problems:
         return LoadResult(Portfolio(), tuple(issues), tuple(aliases))
@@ -191,7 +194,7 @@ def _load_records(
                 "were ignored: give the column a header or delete the values"
             ),
         )
-    return LoadResult(Portfolio(tuple(reader.positions)), tuple(issues), tuple(aliases))
+    return LoadResult(reader.portfolio(), tuple(issues), tuple(aliases))
 
 
 # ---------------------------------------------------------------------------- public API

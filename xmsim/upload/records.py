@@ -106,7 +106,7 @@ def _records_from_text(text: str, lim: Limits, lines: Iterator[str] | None = Non
     width = len(head[at][1]) if at is not None else None
     limit = lim.max_rows + _HEADER_SCAN_ROWS + 1
     source = text if lines is None else lines
-    return iter_records(source, delimiter=delimiter, width=width, max_records=limit)
+    return iter_records(source, delimiter=delimiter, width=width, max_records=limit, blank=False)
 
 
 _HEAD_CHARS = 1 << 20  # the delimiter is sniffed in the first MB, the header in 40 lines
@@ -123,15 +123,15 @@ def _file_head(path: Path, encoding: str, errors: str) -> str:
 
 
 def _records_from_path(path: Path, filename: str, lim: Limits) -> tuple[Iterator, bool]:
-    """The records of a file on disk: a text file is read in chunks (never held whole, so
-    memory does not grow with its rows), an XLSX whole."""
+    """The records of a file on disk, read as they are parsed (never held whole, so memory
+    does not grow with its rows): a text file in chunks, an XLSX sheet from the zip."""
     with open(path, "rb") as fh:
         magic = fh.read(8)
-    if (
-        magic[:4] == b"PK\x03\x04"
-        or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-        or (path.suffix.lower() in (".xlsx", ".xlsm"))
-    ):
+    if magic[:4] == b"PK\x03\x04":
+        if path.stat().st_size > lim.max_bytes:
+            raise CellError(f"the file is larger than {lim.mb} MB: {lim.advice}")
+        return _records_from_xlsx(path, lim), False
+    if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or path.suffix.lower() in (".xlsx", ".xlsm"):
         data = read_source(path, max_bytes=lim.max_bytes, what="portfolio file")
         return _records_from_bytes(data, filename, lim)
     encoding, errors = file_encoding(path)
@@ -144,9 +144,10 @@ def _is_portfolio_header(cells: list) -> bool:
     return {"product", "quantity"} <= known
 
 
-def _records_from_xlsx(data: bytes, lim: Limits) -> Iterator:
-    """Rows of the first sheet whose header names product and quantity (else the first sheet
-    with any known column, else the first sheet), read up to the row limit."""
+def _records_from_xlsx(data: bytes | Path, lim: Limits) -> Iterator:
+    """Rows of a workbook (its bytes, or its path) from the first sheet whose header names
+    product and quantity (else the first sheet with any known column, else the first sheet),
+    read up to the row limit."""
     book = Workbook(data)
     chosen = None
     for _, part in book.sheets:

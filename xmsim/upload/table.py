@@ -167,6 +167,7 @@ def iter_records(
     width: int | None = None,
     max_records: int | None = None,
     what: str = "file",
+    blank: bool = True,
 ) -> Iterator[tuple[int, list[str]] | LineProblem]:
     """Records of a delimited text, streamed: ``(first line, cells)`` or a :class:`LineProblem`.
 
@@ -178,6 +179,7 @@ def iter_records(
         at least half as many cells is an unbalanced quote. ``None``: quoted cells never span
         lines.
     max_records : raise :class:`TableError` once more non-blank records than this were read.
+    blank : yield blank records (every cell empty or spaces) too; False: only the others.
     """
     lines = _lines(text)
     pending: list[str] = []
@@ -201,7 +203,8 @@ def iter_records(
                 )
                 continue
             start, line_no = line_no, line_no + used
-            yield start, cells
+            if blank or any(map(str.strip, cells)):
+                yield start, cells
             count += 1
             continue
         if any(map(str.strip, cells)):
@@ -210,6 +213,8 @@ def iter_records(
                 raise TableError(
                     f"the {what} has more than {max_records:,} rows: split it into smaller files"
                 )
+        elif not blank:
+            continue
         yield line_no, cells
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import posixpath
 import re
 import zipfile
@@ -74,9 +75,12 @@ def _column_index(ref: str | None, fallback: int) -> int:
 class Workbook:
     """The sheets of an XLSX file, read lazily."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes | str | os.PathLike) -> None:
+        """``data``: the file's bytes, or its path (then read from disk as the rows are
+        parsed, never held whole)."""
         try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            source = data if isinstance(data, str | os.PathLike) else io.BytesIO(data)
+            self.zip = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
             raise TableError(
                 f"cannot open the file as an Excel workbook ({exc}): {_DAMAGED}"
