@@ -8,7 +8,7 @@ from pathlib import Path
 
 from xmsim import config
 from xmsim.arrangement.models import span_mapping_notes
-from xmsim.commands._blocks import margin_in_blocks, wants_blocks
+from xmsim.commands._blocks import margin_in_blocks, start_cluster, wants_blocks
 from xmsim.commands._checks import (
     MAX_ACCOUNTS,
     fraction,
@@ -111,7 +111,9 @@ def build_simulator(args: argparse.Namespace, progress: Progress | None = None):
 
 def main(args: argparse.Namespace) -> int:
     progress = Progress(4)
+    started = None
     try:
+        started = start_cluster(args)  # its workers start while the book is read
         market, sim = build_simulator(args, progress)
         portfolio = load_portfolio_or_exit(args.portfolio, market.asof, args.quiet, args)
         progress.step(f"{len(portfolio)} positions, {len(portfolio.accounts)} accounts")
@@ -122,7 +124,7 @@ def main(args: argparse.Namespace) -> int:
             )
         extras = args.legacy or args.fallback_prior_applied is not None
         if wants_blocks(args, portfolio):
-            result = margin_in_blocks(sim, portfolio, args, extras)
+            result = margin_in_blocks(sim, portfolio, args, extras, started)
             if result is None:  # streamed to --out / stdout
                 return 0
         else:
@@ -131,6 +133,9 @@ def main(args: argparse.Namespace) -> int:
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if started is not None:
+            started.close()  # a cluster the run did not reach (an error on the way)
     extra = {}
     span_notes = span_mapping_notes(portfolio, sim.span_params)
     if span_notes:

@@ -129,16 +129,20 @@ def warm(sim: Simulator) -> Simulator:
 
 
 def run_blocks(
-    sim: Simulator, blocks: Iterable[Block], table: Instruments, client=None
-) -> Iterator[tuple[AccountResult, ...]]:
+    sim: Simulator, blocks: Iterable[Block], table: Instruments, client=None, work=None
+) -> Iterator:
     """Each block's results, in block order: in this process, or on the workers of a
     ``distributed.Client`` (the simulator - market, scenario matrix, SPAN parameters - and the
     priced instruments are scattered once; at most :data:`MAX_IN_FLIGHT_PER_WORKER` blocks per
-    worker are queued)."""
+    worker are queued). ``work(sim, block, table)`` is what each block yields (default
+    :func:`margin_block`, its results); a module-level function (or a ``functools.partial``
+    of one) so that workers can import it, e.g. one that renders the results to text on the
+    worker so that only text comes back."""
     warm(sim)
+    work = work or margin_block
     if client is None:
         for b in blocks:
-            yield margin_block(sim, b, table)
+            yield work(sim, b, table)
         return
     from distributed import as_completed
 
@@ -150,7 +154,7 @@ def run_blocks(
     done: dict[int, tuple[AccountResult, ...]] = {}
     pending = as_completed()
     for i, b in todo:
-        order[client.submit(margin_block, shared, b, priced, pure=False)] = i
+        order[client.submit(work, shared, b, priced, pure=False)] = i
         pending.add(next(reversed(order)))
         if len(order) >= window:
             break
@@ -159,7 +163,7 @@ def run_blocks(
         done[order.pop(fut)] = fut.result()
         fut.release()
         for i, b in todo:  # top the queue up by one block
-            new = client.submit(margin_block, shared, b, priced, pure=False)
+            new = client.submit(work, shared, b, priced, pure=False)
             order[new] = i
             pending.add(new)
             break
@@ -176,6 +180,7 @@ def arrangement_blocked(
     on_block: Callable[[tuple[AccountResult, ...]], None] | None = None,
     keep: bool = True,
     pots: Pots | None = None,
+    work=None,
 ) -> ArrangementResult:
     """The arrangement of ``portfolio`` computed block by block (same numbers as
     :meth:`Simulator.arrangement` to floating-point rounding).
@@ -184,8 +189,11 @@ def arrangement_blocked(
     block of accounts is a sparse weight matrix over them. ``on_block`` sees each block's
     results as they arrive (streaming output, progress); with ``keep=False`` they are not
     collected (the result's ``accounts`` is empty); ``pots`` are the portfolio's combined
-    portfolios when already formed.
+    portfolios when already formed. ``work``: what each block computes instead of its results
+    (:func:`run_blocks`; ``on_block`` then sees its output, and ``keep`` must be False).
     """
+    if work is not None and keep:
+        raise ValueError("a block's work other than its results cannot be kept: keep=False")
     pots = pots or form_pots(portfolio, sim.config.arrangement.arrangement)
     warm(sim)
     inst, units = book_instrument_ids(portfolio)
@@ -193,7 +201,7 @@ def arrangement_blocked(
     blocks = account_blocks(portfolio, pots, block_size, inst)
     kept: list[AccountResult] = []
     with heap_frozen():  # the book's objects stay out of the collections of every block
-        for res in run_blocks(sim, blocks, table, client):
+        for res in run_blocks(sim, blocks, table, client, work):
             if on_block is not None:
                 on_block(res)
             if keep:
