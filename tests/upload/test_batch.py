@@ -166,6 +166,47 @@ def test_column_reader_equals_row_by_row(seed, chunk, monkeypatch):
     assert any("identical to row" in i.message for i in fast.issues)
 
 
+@pytest.mark.parametrize("chunk", [2, 3, 8192])
+def test_duplicates_name_the_first_row_after_the_rows_own_issues(chunk, monkeypatch):
+    """The column reader's duplicate check (on the columns, once the table is read): every
+    repeat names the first row, across chunk boundaries, with stripped account cells and
+    blank accounts (HOUSE) equal to their text, placed after the row's own warning and
+    before the next row's issues; a quantity written differently is the same quantity."""
+    from xmsim.upload import batch
+
+    monkeypatch.setattr(batch, "CHUNK_ROWS", chunk)
+    text = "account,product,quantity,coupon,maturity,contract,expiry,label\n" + "\n".join([
+        "C1,UST,5mm,4.25,2034-11-15,,,",  # row 2
+        "C1,FUTURE,3,4.25,,ZN,2026-12,",  # 3: a coupon on a future, a warning
+        " C1 ,UST,5000000,4.25,2034-11-15,,,",  # 4: = row 2
+        "C1,FUTURE,3,4.25,,ZN,2026-12,",  # 5: = row 3, its warning first
+        "C1,UST,5mm,4.25,2034-11-15,,,h",  # 6: another label
+        ",UST,1mm,4.25,2034-11-15,,,",  # 7
+        "HOUSE,UST,1mm,4.25,2034-11-15,,,",  # 8: = row 7
+        "C1,UST,5mm,4.25,2034-11-15,,,",  # 9: = row 2 again
+        "C1,UST,abc,4.25,2034-11-15,,,",  # 10: an error
+        "C2,UST,5mm,4.25,2034-11-15,,,",  # 11: another account
+    ])  # fmt: skip
+    fast, slow = both(text)
+    assert_same(fast, slow)
+    said = [(i.row, i.message.split(";")[0]) for i in fast.issues if "identical" in i.message]
+    assert said == [
+        (4, "row 4 is identical to row 2"),
+        (5, "row 5 is identical to row 3"),
+        (8, "row 8 is identical to row 7"),
+        (9, "row 9 is identical to row 2"),
+    ]
+    assert [(i.row, i.column) for i in fast.issues] == [
+        (3, "coupon"),
+        (4, None),
+        (5, "coupon"),
+        (5, None),
+        (8, None),
+        (9, None),
+        (10, "quantity"),
+    ]  # row 5: its own warning, then the repeat; row 10's error after row 9's repeat
+
+
 def test_clean_quantities_equal_the_scalar_rule():
     from xmsim.upload.batch import (
         _COLLATERAL,
