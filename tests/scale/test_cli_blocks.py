@@ -140,3 +140,21 @@ def test_local_cluster_workers_keep_glibc_adjusting_its_mmap_threshold():
     with dask_client("local:1") as client:
         seen = client.run(lambda: os.environ.get("MALLOC_MMAP_THRESHOLD_"))
     assert list(seen.values()) == [str(WORKER_MMAP_THRESHOLD_BYTES)]
+
+
+def test_a_cluster_started_early_is_taken_once_or_closed_untaken():
+    from distributed.core import Status
+
+    from xmsim.scale.cluster import ClusterStart
+
+    assert ClusterStart("tcp://127.0.0.1:1").take() is None  # an address starts nothing
+    taken = ClusterStart("local:1")
+    cluster = taken.take()
+    assert len(cluster.workers) == 1 and taken.take() is None  # the taker owns it
+    taken.close()  # nothing left to close: the taken cluster stays up
+    assert cluster.status == Status.running
+    cluster.close()
+    untaken = ClusterStart("local:1")
+    left = untaken.future.result()
+    untaken.close()
+    assert left.status == Status.closed

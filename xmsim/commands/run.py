@@ -135,7 +135,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     finally:
         if started is not None:
-            started.close()  # a cluster the run did not reach (an error on the way)
+            started.close()  # a cluster the blocks did not take (an error on the way)
     extra = {}
     span_notes = span_mapping_notes(portfolio, sim.span_params)
     if span_notes:

@@ -45,9 +45,6 @@ class Totals:
         self.sums = dict.fromkeys(TOTAL_KEYS, 0)
         self.accounts = 0
 
-    def add(self, results: Iterable[AccountResult]) -> None:
-        self.add_values(total_values(tuple(results)))
-
     def add_values(self, values: dict[str, list[float]]) -> None:
         """Add each account's :data:`TOTAL_KEYS` values (one list per key, in account
         order)."""

@@ -151,7 +151,7 @@ def run_blocks(
     window = MAX_IN_FLIGHT_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))
     todo = enumerate(blocks)
     order: dict = {}
-    done: dict[int, tuple[AccountResult, ...]] = {}
+    done: dict[int, object] = {}  # each block's work, until its turn comes
     pending = as_completed()
     for i, b in todo:
         order[client.submit(work, shared, b, priced, pure=False)] = i

@@ -69,24 +69,29 @@ class ClusterStart:
     """A LocalCluster for ``spec`` (``local``, ``local:N``) starting in a background thread,
     so that its workers start while the caller reads the book (one core loads, the other
     starts the workers: measured 1.1 s of start hidden on the 2-core box); other specs start
-    nothing here. Pass it to :func:`dask_client`; :meth:`close` closes a cluster nobody used."""
+    nothing here. :func:`dask_client` takes the cluster (and closes it); :meth:`close` closes
+    one that nobody took (a run that stopped on an error before its blocks)."""
 
     def __init__(self, spec: str) -> None:
-        self.spec = spec
+        kind, value = parse_cluster(spec)
         self.future: concurrent.futures.Future | None = None
-        if parse_cluster(spec)[0] == "local":
+        if kind == "local":
             pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="xmsim-cluster")
-            self.future = pool.submit(_local_cluster, parse_cluster(spec)[1])
+            self.future = pool.submit(_local_cluster, value)
             pool.shutdown(wait=False)
 
-    def cluster(self):
-        """The started LocalCluster (waits for it), None for a scheduler address."""
-        return None if self.future is None else self.future.result()
+    def take(self):
+        """The started LocalCluster (waits for it; the taker closes it), None for a scheduler
+        address or once taken."""
+        future, self.future = self.future, None
+        return None if future is None else future.result()
 
     def close(self) -> None:
-        if self.future is not None:
-            with contextlib.suppress(Exception):  # a cluster that failed to start has nothing
-                self.future.result().close()
+        """Close the cluster if nobody took it."""
+        with contextlib.suppress(Exception):  # a cluster that failed to start has nothing
+            cluster = self.take()
+            if cluster is not None:
+                cluster.close()
 
 
 @contextlib.contextmanager
@@ -103,7 +108,7 @@ def dask_client(
     from distributed import Client
 
     if kind == "local":
-        cluster = started.cluster() if started is not None else None
+        cluster = started.take() if started is not None else None
         cluster = cluster or _local_cluster(value, processes, memory_limit)
         try:
             with Client(cluster) as client:

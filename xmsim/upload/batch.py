@@ -263,10 +263,11 @@ class RowReader:
         segments, self._segments = self._segments, []  # the next read starts its own
         if len(self._cols[0]) <= start:
             return
-        inst, qty, acc, lab, rows = (np.array(c, t) for c, t in
+        inst, qty, acc, lab, rows = (np.frombuffer(c, t) for c, t in
                                      zip(self._cols, "qdqqq", strict=True))  # fmt: skip
-        code = inst
-        for other in (pd.factorize(qty + 0.0)[0], acc, lab):  # + 0.0: -0.0 == 0.0, as in a dict
+        code = inst  # views of the columns, gone when this returns (columns can grow again)
+        quantity = pd.factorize(qty + 0.0, use_na_sentinel=False)[0]  # -0.0 == 0.0, as in a dict
+        for other in (quantity, acc, lab):
             code = pd.factorize(code * (int(other.max()) + 1) + other)[0]
         # codes number the keys in order of first appearance: a key's first position is
         # where its code exceeds every code before it
